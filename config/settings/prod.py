@@ -1,0 +1,18 @@
+"""Production: PostgreSQL through DATABASE_URL, SMTP mailer, HTTPS everywhere."""
+
+from config.env import env, env_bool, env_int
+from config.settings.base import *  # noqa: F403
+
+SECRET_KEY = env("SECRET_KEY")  # no default in production
+DEBUG = False
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Rate limits (access requests) count in the cache: it must be shared by every web process.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}

@@ -1,0 +1,40 @@
+"""Test settings: fast hashing, plain static storage, fail on unknown template variables."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import TEMPLATES
+
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+ALLOWED_HOSTS = ["*"]
+
+
+class _InvalidTemplateVariable(str):
+    """Makes an unknown template variable an error instead of an empty string."""
+
+    def __mod__(self, other):
+        raise NameError(f"Unknown template variable: {other!r}")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = _InvalidTemplateVariable("%s")
+# Static files are served from the app folders in tests; nothing has been collected.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+
+# Tasks run at once, in the test process; periodic jobs are called directly by the tests that move the clock.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# A file, not SQLite's in-memory database: the live server of the browser tests then opens its own connections
+# instead of sharing the test thread's one across threads (which raced at teardown). pytest-xdist suffixes the name
+# per worker.
+from config.settings.base import DATABASES, VAR_DIR  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}

@@ -1,0 +1,191 @@
+"""The history page of a site (issue 4, item 5; reference §C.8): every version, newest first, with its author, its
+date and what changed, as « label : old → new ».
+
+A version is every history row of one value of `Site.version`: a save and the `incoming_sites` change that follows it
+in the same service call write two rows with the same version number. Owners' rows (`SiteOwner` history) join the
+site version saved by the same person just before them (the services save both in one transaction).
+
+Confidential changes go through `confidential.strip_confidential`, like the site page: they are removed before
+rendering, and the owners' history is not even read for a user who may not see owners.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from django.apps import apps
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from resorption.settlements import confidential
+from resorption.settlements.models import Site, SiteOwner
+from resorption.settlements.services import BOOKKEEPING_FIELDS, EMPTY_VALUE, display_value
+
+ANONYMIZED_AUTHOR = "Utilisateur anonymisé"
+UNKNOWN_AUTHOR = "Auteur inconnu"
+OWNER_LABEL = "Propriétaire"
+INCOMING_SITES = "incoming_sites"
+# How long after a site version an owner's row, by the same person, still belongs to it (same transaction: far less).
+OWNERS_JOIN_WINDOW = datetime.timedelta(minutes=1)
+# The fields a version shows: the site's data, not the bookkeeping (as the stale-edit diff of services.py).
+DIFFED_FIELDS = [each for each in Site._meta.concrete_fields if each.name not in BOOKKEEPING_FIELDS]
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class Version:
+    moment: datetime.datetime
+    author: str
+    author_id: int | None
+    created: bool = False
+    updated_at: datetime.date | None = None
+    # field name (or "owners") → the changes of that field: the keys `strip_confidential` filters.
+    changes: dict[str, list[Change]] = field(default_factory=dict)
+    had_changes: bool = False
+    shown: list[Change] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        if self.created:
+            return "Déclaration du site"
+        if not self.had_changes:
+            return "Mise à jour sans modification"
+        return "Mise à jour"
+
+    @property
+    def back_dated_to(self) -> datetime.date | None:
+        """The update date the author gave, when it is not the day it was saved (a back-dated update, §C.1)."""
+        if self.updated_at is None or self.updated_at == timezone.localdate(self.moment):
+            return None
+        return self.updated_at
+
+
+def site_history(request, pk: int):
+    """Every version of the site, newest first. Out of the user's scope and missing look alike: 404."""
+    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune"), pk=pk)
+    hidden = confidential.hidden_site_fields(user=request.user, commune=site.commune)
+
+    records = list(site.history.select_related("history_user", "commune").order_by("history_date", "history_id"))
+    incoming = _incoming_sites(records, user=request.user)
+    versions: list[Version] = []
+    previous = None
+    for _, group in groupby(records, key=lambda record: record.version):
+        rows = list(group)
+        first, last = rows[0], rows[-1]
+        version = Version(
+            moment=first.history_date,
+            author=_author(first.history_user),
+            author_id=first.history_user_id,
+            created=first.history_type == "+",
+            updated_at=last.updated_at,
+        )
+        if previous is not None:
+            version.changes = _site_changes(previous, last, incoming)
+        versions.append(version)
+        previous = last
+
+    if "owners" not in hidden:
+        _join_owners(versions, site_id=site.pk)
+
+    for version in versions:
+        version.had_changes = bool(version.changes)
+        shown = confidential.strip_confidential(version.changes, user=request.user, commune=site.commune)
+        version.shown = [change for changes in shown.values() for change in changes]
+
+    return render(
+        request,
+        "settlements/site_history.html",
+        {"site": site, "versions": versions[::-1]},
+    )
+
+
+def _author(user) -> str:
+    if user is None:
+        return UNKNOWN_AUTHOR
+    if user.anonymized_at is not None:
+        return ANONYMIZED_AUTHOR
+    return user.full_name
+
+
+def _site_changes(before, after, incoming: dict[int, dict[int, str]]) -> dict[str, list[Change]]:
+    changes: dict[str, list[Change]] = {}
+    for site_field in DIFFED_FIELDS:
+        if getattr(before, site_field.attname) != getattr(after, site_field.attname):
+            changes[site_field.name] = [
+                Change(
+                    str(site_field.verbose_name),
+                    display_value(before, site_field),
+                    display_value(after, site_field),
+                )
+            ]
+    old, new = incoming.get(before.history_id, {}), incoming.get(after.history_id, {})
+    if set(old) != set(new):
+        label = str(Site._meta.get_field(INCOMING_SITES).verbose_name)
+        changes[INCOMING_SITES] = [Change(label, _names(old), _names(new))]
+    return changes
+
+
+def _names(sites: dict[int, str]) -> str:
+    return ", ".join(sorted(sites.values())) or EMPTY_VALUE
+
+
+def _incoming_sites(records: list, *, user) -> dict[int, dict[int, str]]:
+    """history id → {site id: how to name it}, in two queries whatever the number of versions. A site the user may
+    not read is named by its number only."""
+    through = apps.get_model("settlements", "HistoricalSite_incoming_sites")
+    rows = list(through.objects.filter(history_id__in=[record.history_id for record in records]))
+    ids = {row.to_site_id for row in rows}
+    names = {
+        other.pk: other.display_name
+        for other in Site.objects.visible_to(user).filter(pk__in=ids).only("pk", "address", "name")
+    }
+    result: dict[int, dict[int, str]] = {}
+    for row in rows:
+        result.setdefault(row.history_id, {})[row.to_site_id] = names.get(row.to_site_id, f"site n° {row.to_site_id}")
+    return result
+
+
+def _join_owners(versions: list[Version], *, site_id: int) -> None:
+    """Adds each owner's change to the site version saved by the same person just before it, or makes it a version
+    of its own (an owner edited alone)."""
+    records = (
+        SiteOwner.history.filter(site_id=site_id).select_related("history_user").order_by("history_date", "history_id")
+    )
+    last_state: dict[int, Any] = {}
+    for record in records:
+        before = last_state.get(record.id)
+        old = _owner_label(before) if before is not None and before.history_type != "-" else EMPTY_VALUE
+        new = EMPTY_VALUE if record.history_type == "-" else _owner_label(record)
+        last_state[record.id] = record
+        if old == new:
+            continue
+        version = _version_for(versions, record)
+        version.changes.setdefault("owners", []).append(Change(OWNER_LABEL, old, new))
+
+
+def _version_for(versions: list[Version], record) -> Version:
+    for version in reversed(versions):
+        if version.moment <= record.history_date:
+            if (
+                version.author_id == record.history_user_id
+                and record.history_date - version.moment <= OWNERS_JOIN_WINDOW
+            ):
+                return version
+            break
+    version = Version(
+        moment=record.history_date, author=_author(record.history_user), author_id=record.history_user_id
+    )
+    versions.append(version)
+    versions.sort(key=lambda item: item.moment)
+    return version
+
+
+def _owner_label(record) -> str:
+    return f"{record.name or 'Nom inconnu'} ({record.get_owner_type_display()})"

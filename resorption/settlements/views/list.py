@@ -1,0 +1,233 @@
+"""The site list (issue 4, item 9; reference §C.9): two tabs, location, search, filters, sorts, pagination.
+
+Every filter is a GET parameter (see `forms.SiteFilterForm`), combined with AND between filters and OR between the
+values ticked within one filter. The list starts from `Site.objects.visible_to(user)`, so the counts, the summary and
+the départements offered never include a site the user may not see; justice filters only ever match sites whose
+justice data the user may read, so that filtering cannot reveal a procedure on any other site.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property, reduce
+from operator import or_
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+
+from resorption.accounts import permissions
+from resorption.core.pagination import pagination_links
+from resorption.core.text import normalize_search
+from resorption.settlements import forms
+from resorption.settlements.enums import LivingConditionSection, LivingConditionStatus
+from resorption.settlements.models import STATUS_FIELDS, Site
+from resorption.settlements.views.detail import STATUS_BADGES
+from resorption.territories.enums import OVERSEAS_REGION_CODES
+from resorption.territories.models import Departement
+
+PAGE_SIZE = 30
+# Parameters that are not filters: they do not make the list « filtered ».
+NOT_FILTERS = ("statut", "tri", "page")
+SEARCH_MAX_WORDS = 10
+
+ORIGIN_Q = {
+    "francais": Q(origin_french=True),
+    "europeens": Q(origin_european=True),
+    "extracommunautaires": Q(origin_extra_european=True),
+    # §C.9 « ressortissants européens uniquement »: European nationals and no one else.
+    forms.EUROPEANS_ONLY: Q(origin_european=True, origin_french=False, origin_extra_european=False),
+    # No origin ticked is how the form records « inconnues ».
+    forms.ORIGINS_UNKNOWN: Q(origin_french=False, origin_european=False, origin_extra_european=False),
+}
+JUSTICE_Q = {
+    "plainte": Q(owner_complaint=True),
+    "procedure": Q(justice_procedure=True),
+    "decision": Q(justice_rendered=True),
+    "aucune": Q(justice_procedure=False) & ~Q(owner_complaint=True),
+    "inconnu": Q(justice_procedure__isnull=True) & ~Q(owner_complaint=True),
+}
+OUTCOME_Q = {
+    forms.OUTCOME_RESORBED: Q(closed_with_solutions=True),
+    forms.OUTCOME_CLOSED: ~Q(closed_with_solutions=True),
+}
+SORTS = {
+    forms.Sort.UPDATED: ("-updated_at", "-pk"),
+    forms.Sort.COMMUNE: ("commune__name", "address", "pk"),
+    forms.Sort.POPULATION: (F("population_total").desc(nulls_last=True), "-pk"),
+    forms.Sort.DECLARED: ("-declared_at", "-pk"),
+}
+BAD_OR_UNKNOWN = (LivingConditionStatus.BAD, LivingConditionStatus.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    level: str
+
+
+@dataclass(frozen=True)
+class ListRow:
+    site: Site
+    conditions: list[Badge]
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told the number of rows, which the summary query already counted."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def site_list(request: HttpRequest) -> HttpResponse:
+    """The sites the user sees, existing or closed, filtered, sorted and paginated (30 per page)."""
+    user = request.user
+    visible = Site.objects.visible_to(user)
+    departements = Departement.objects.filter(code__in=visible.values("commune__departement_id")).order_by("code")
+    form = forms.SiteFilterForm.from_query(
+        request.GET,
+        departements=departements,
+        with_justice=permissions.resolve(user, "shantytown_justice.access").anywhere,
+    )
+    filters = form.cleaned_data
+    tab = form.tab
+    sites = filter_sites(visible, filters, tab=tab, user=user)
+    summary = sites.aggregate(sites=Count("pk"), people=Sum("population_total"), minors=Sum("population_minors"))
+    ordered = sites.with_list_data().order_by(*SORTS[filters.get("tri") or forms.Sort.UPDATED])
+    page = _CountedPaginator(ordered, PAGE_SIZE, count=summary["sites"]).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "settlements/site_list.html",
+        {
+            "form": form,
+            "tab": tab,
+            "is_open_tab": tab == forms.Tab.OPEN,
+            "tabs": _tabs(request.GET, tab),
+            "summary": {key: value or 0 for key, value in summary.items()},
+            "rows": [_row(site) for site in page],
+            "page": page,
+            "pagination": pagination_links(request.GET, page),
+            "filtered": any(value for name, value in filters.items() if name not in NOT_FILTERS),
+            "clear_url": "?" + QueryDict.fromkeys(["statut"], tab).urlencode(),
+            "tab_fields": [form[name] for name in _tab_filters(tab)],
+            "justice_fields": [form[name] for name in forms.JUSTICE_FILTERS if name in form.fields],
+        },
+    )
+
+
+def filter_sites(sites: QuerySet[Site], filters: dict, *, tab: str, user) -> QuerySet[Site]:
+    """`sites` narrowed by the tab and the cleaned filters. Filters of the other tab are ignored."""
+    sites = sites.open() if tab == forms.Tab.OPEN else sites.closed()
+    conditions = [
+        _location_q(filters.get("localisation", "")),
+        *(_word_q(word) for word in filters.get("q", "").split()[:SEARCH_MAX_WORDS]),
+        _any(_population_q(value) for value in filters.get("population", [])),
+        _any(Q(field_type=value) for value in filters.get("type", [])),
+        _any(ORIGIN_Q[value] for value in filters.get("origines", [])),
+        _yes_no_q(filters.get("objectif", ""), Q(resorption_target__isnull=False)),
+    ]
+    if tab == forms.Tab.OPEN:
+        conditions += [
+            _any(
+                Q(**{f"{STATUS_FIELDS[LivingConditionSection(value)]}__in": BAD_OR_UNKNOWN})
+                for value in filters.get("conditions", [])
+            ),
+            _yes_no_q(filters.get("canicule", ""), Q(heatwave=True)),
+        ]
+    else:
+        conditions += [
+            _any(Q(closing_cause=value) for value in filters.get("cause", [])),
+            _any(OUTCOME_Q[value] for value in filters.get("issue", [])),
+        ]
+    justice = [
+        _any(JUSTICE_Q[value] for value in filters.get("justice", [])),
+        _any(_order_q("evacuation_under_time_limit", value) for value in filters.get("arrete", [])),
+        _any(_order_q("insalubrity_order", value) for value in filters.get("rhi", [])),
+    ]
+    if any(justice):
+        # Only sites whose procedures the user may read can match a justice filter (§A.6).
+        conditions += [*justice, permissions.sites_q(user, "shantytown_justice.access")]
+    return sites.filter(*(condition for condition in conditions if condition))
+
+
+def _any(conditions) -> Q:
+    """The OR of the conditions; an empty Q (no filter) when there are none."""
+    return reduce(or_, conditions, Q())
+
+
+def _location_q(value: str) -> Q:
+    if value == forms.Location.METROPOLE:
+        return ~Q(commune__departement__region_id__in=OVERSEAS_REGION_CODES)
+    if value == forms.Location.OVERSEAS:
+        return Q(commune__departement__region_id__in=OVERSEAS_REGION_CODES)
+    if value:
+        return Q(commune__departement_id=value)
+    return Q()
+
+
+def _word_q(word: str) -> Q:
+    """One word of the search: in the address or the name, or — accents and case aside — in the commune's or the
+    département's name, or a postal code of the commune."""
+    key = normalize_search(word)
+    condition = Q(address__icontains=word) | Q(name__icontains=word)
+    if key:
+        condition |= Q(commune__search_name__contains=key) | Q(commune__departement__search_name__contains=key)
+    if word.isdigit():
+        condition |= Q(commune__postal_codes__contains=word)
+    return condition
+
+
+def _population_q(value: str) -> Q:
+    if value == forms.POPULATION_UNKNOWN:
+        return Q(population_total__isnull=True)
+    _, low, high = forms.POPULATION_RANGES[value]
+    condition = Q(population_total__isnull=False)
+    if low is not None:
+        condition &= Q(population_total__gte=low)
+    if high is not None:
+        condition &= Q(population_total__lte=high)
+    return condition
+
+
+def _yes_no_q(value: str, yes: Q) -> Q:
+    if value == "oui":
+        return yes
+    if value == "non":
+        return ~yes
+    return Q()
+
+
+def _order_q(field: str, value: str) -> Q:
+    """An administrative order (evacuation or insalubrity): « en cours », « aucun » or unknown."""
+    if value == "inconnu":
+        return Q(**{f"{field}__isnull": True})
+    return Q(**{field: value == "oui", f"{field}__isnull": False})
+
+
+def _tab_filters(tab: str) -> tuple[str, ...]:
+    return forms.OPEN_ONLY_FILTERS if tab == forms.Tab.OPEN else forms.CLOSED_ONLY_FILTERS
+
+
+def _tabs(query: QueryDict, current: str) -> list[dict]:
+    """The two tabs, each keeping the filters both tabs share."""
+    tabs = []
+    for value, label in ((forms.Tab.OPEN, "Sites existants"), (forms.Tab.CLOSED, "Sites fermés ou résorbés")):
+        kept = query.copy()
+        for name in ("statut", "page", *forms.OPEN_ONLY_FILTERS, *forms.CLOSED_ONLY_FILTERS):
+            kept.pop(name, None)
+        kept["statut"] = value
+        tabs.append({"label": label, "url": f"?{kept.urlencode()}", "current": value == current})
+    return tabs
+
+
+def _row(site: Site) -> ListRow:
+    conditions = []
+    if not site.is_closed:
+        for section, field in STATUS_FIELDS.items():
+            status = LivingConditionStatus(getattr(site, field))
+            conditions.append(Badge(f"{section.label} : {status.label.lower()}", STATUS_BADGES[status]))
+    return ListRow(site, conditions)

@@ -1,0 +1,47 @@
+"""What browser tests do again and again: sign in, and check a page with axe-core."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# The RGAA, which binds French public services, follows WCAG 2.1 levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+MAX_TARGETS_SHOWN = 5
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    """Sign in through the login form, the way a user does."""
+    page.goto("/connexion/")
+    # The e-mail label carries a format hint after the field name; the password one must not catch a
+    # "show the password" toggle.
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def assert_no_axe_violations(page: Page) -> None:
+    """Run axe-core on the current page against WCAG 2.1 A and AA; fail with one line per rule broken."""
+    __tracebackhide__ = True
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci`.", pytrace=False)
+    page.add_script_tag(path=AXE_SCRIPT)
+    results = page.evaluate("options => axe.run(document, options)", {"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    violations = results["violations"]
+    if violations:
+        report = "\n".join(_describe(violation) for violation in violations)
+        pytest.fail(f"axe-core: {len(violations)} violation(s) on {page.url}\n{report}", pytrace=False)
+
+
+def _describe(violation: dict) -> str:
+    targets = [_selector(node["target"]) for node in violation["nodes"]]
+    shown = ", ".join(targets[:MAX_TARGETS_SHOWN])
+    if len(targets) > MAX_TARGETS_SHOWN:
+        shown += f", … (+{len(targets) - MAX_TARGETS_SHOWN})"
+    return f"- {violation['id']} [{violation['impact']}] {violation['help']}\n    {violation['helpUrl']}\n    {shown}"
+
+
+def _selector(target: list) -> str:
+    # A target lists one selector per frame or shadow root crossed on the way to the element.
+    return " >> ".join(part if isinstance(part, str) else " >> ".join(part) for part in target)

@@ -1,0 +1,52 @@
+from django.urls import NoReverseMatch, reverse
+
+from resorption.core.navigation import MAIN_NAVIGATION
+from tests.accounts.factories import UserFactory
+
+# The main menu of the existing platform, in order. Entries appear only when their section exists.
+PLANNED_SECTIONS = [
+    "Tableau de bord",
+    "Sites",
+    "Carte",
+    "Actions",
+    "Annuaire",
+    "Activités",
+    "Statistiques",
+    "Entraide",
+]
+
+
+def test_navigation_lists_only_sections_that_resolve_in_the_planned_order():
+    labels = [item.label for item in MAIN_NAVIGATION]
+    assert labels == [label for label in PLANNED_SECTIONS if label in labels]
+    for item in MAIN_NAVIGATION:
+        reverse(item.url_name)  # a dead link would raise NoReverseMatch
+
+
+def test_signed_in_page_shows_main_navigation_with_current_entry(client, db):
+    client.force_login(UserFactory())
+    html = client.get(reverse("dashboard:index")).content.decode()
+    assert 'id="navigation-principale"' in html
+    assert f'href="{reverse("dashboard:index")}" aria-current="page"' in html
+    built = {item.label for item in MAIN_NAVIGATION}
+    for label in PLANNED_SECTIONS:
+        if label in built:
+            assert f">{label}</a>" in html
+        else:
+            assert f">{label}</a>" not in html, f"{label} is not built yet and must not appear"
+
+
+def test_anonymous_page_has_skip_links_and_no_main_navigation(client, db):
+    html = client.get(reverse("core:home")).content.decode()
+    assert 'href="#contenu"' in html
+    assert 'id="contenu"' in html
+    assert 'href="#pied-de-page"' in html
+    assert "navigation-principale" not in html
+
+
+def test_planned_sections_are_not_half_routed():
+    """A section must be routed before it is added to the menu; this guards the test above from a stale list."""
+    try:
+        reverse("settlements:list")
+    except NoReverseMatch:
+        assert "Sites" not in [item.label for item in MAIN_NAVIGATION]

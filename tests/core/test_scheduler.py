@@ -1,0 +1,53 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.tasks import task
+
+from resorption.core import scheduler
+from resorption.core.models import ScheduledRun
+
+pytestmark = pytest.mark.django_db
+PARIS = ZoneInfo("Europe/Paris")
+RUNS = []
+
+
+@task
+def probe_task():
+    RUNS.append("ran")
+
+
+@pytest.fixture
+def jobs(settings):
+    """Two jobs pointing at a task defined here (ImmediateBackend runs it at once in tests)."""
+    RUNS.clear()
+    settings.SCHEDULED_JOBS = {
+        "often": {"task": f"{__name__}.probe_task", "every": 900},
+        "morning": {"task": f"{__name__}.probe_task", "daily_at": "06:00"},
+    }
+
+
+def at(hour, minute=0, day=22):
+    return datetime(2026, 11, day, hour, minute, tzinfo=PARIS)
+
+
+def test_each_slot_runs_once_however_often_the_scheduler_ticks(jobs):
+    assert scheduler.tick(at(5, 1)) == ["often"]
+    assert scheduler.tick(at(5, 14)) == []  # same 15-minute slot, daily job not due before 06:00
+    assert scheduler.tick(at(6, 2)) == ["often", "morning"]
+    assert scheduler.tick(at(6, 3)) == []
+    assert scheduler.tick(at(9, 0)) == ["often"]  # the morning job ran today already
+    assert scheduler.tick(at(6, 0, day=23)) == ["often", "morning"]
+    assert len(RUNS) == 6
+    assert ScheduledRun.objects.filter(job="morning").count() == 2
+
+
+def test_a_scheduler_down_at_the_daily_time_catches_up_once(jobs):
+    assert "morning" in scheduler.tick(at(11, 30))
+    assert "morning" not in scheduler.tick(at(11, 31))
+
+
+def test_command_runs_one_tick(jobs, capsys):
+    call_command("run_scheduler", "--once")
+    assert "often" in capsys.readouterr().out
