@@ -3,6 +3,27 @@ import pytest
 from tests.smtp import LoopbackSmtp
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the tests that flush the database after all the others, in each process.
+
+    A transactional test (browser tests and anything on the live server) ends with a flush that also removes the rows
+    written by data migrations (organisation types…); a plain database test running after it on the same xdist worker
+    would miss them. pytest-django puts transactional tests last, but pytest's own regrouping of tests sharing a
+    parametrised session fixture (Playwright's `browser_name`) runs after it and can move them first again. This
+    stable sort runs last of all and keeps every other order (random seed, fixture grouping) intact.
+    """
+    items.sort(key=_flushes_database)
+
+
+def _flushes_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files go to a temporary folder, never into the working tree."""

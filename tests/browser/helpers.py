@@ -21,6 +21,18 @@ def log_in(page: Page, email: str, password: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
+def wait_for_htmx(page: Page) -> None:
+    """Wait until htmx has no request under way and has settled what it swapped in.
+
+    Swapped-in elements get their own htmx behaviour only when the swap settles (about 20 ms later): an element used
+    before that (a select changed, a button clicked) would not send its request.
+    """
+    page.wait_for_function(
+        "() => window.htmx !== undefined"
+        " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def assert_no_axe_violations(page: Page) -> None:
     """Run axe-core on the current page against WCAG 2.1 A and AA; fail with one line per rule broken."""
     __tracebackhide__ = True

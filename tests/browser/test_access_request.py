@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from resorption.accounts.models import User
 from tests.accounts.factories import OrganizationFactory, OrganizationTypeFactory
-from tests.browser.helpers import assert_no_axe_violations
+from tests.browser.helpers import assert_no_axe_violations, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -19,6 +19,7 @@ def test_access_request_with_htmx(page: Page):
     expect(page.locator("#structure-legend")).to_have_count(0)
     page.locator("label[for=id_is_actor_0]").click()
     expect(page.locator("#structure-legend")).to_have_count(1)
+    wait_for_htmx(page)
     page.get_by_label("Type de structure").select_option(label="Préfecture de département")
     expect(page.locator("#id_organization option", has_text="Préfecture de la Gironde")).to_have_count(1)
     page.locator("#id_organization").select_option(str(org.pk))

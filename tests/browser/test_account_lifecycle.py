@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Organization, User
-from tests.browser.helpers import assert_no_axe_violations, log_in
+from tests.browser.helpers import assert_no_axe_violations, log_in, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -27,7 +27,7 @@ def request_access(page: Page, *, email: str, organization: Organization):
     page.goto("/demande-acces/")
     page.locator("label[for=id_is_actor_0]").click()  # "Oui", an actor: the organisation part appears
     expect(page.locator("#structure-legend")).to_have_count(1)
-    page.wait_for_load_state("networkidle")  # htmx has swapped the organisation part in
+    wait_for_htmx(page)  # the organisation part swapped in is ready
     page.get_by_label("Type de structure").select_option(label=organization.type.name_singular)
     expect(page.locator(f"#id_organization option[value='{organization.pk}']")).to_have_count(1)
     page.locator("#id_organization").select_option(str(organization.pk))
