@@ -34,7 +34,10 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 # A file, not SQLite's in-memory database: the live server of the browser tests then opens its own connections
 # instead of sharing the test thread's one across threads (which raced at teardown). pytest-xdist suffixes the name
 # per worker.
+import os  # noqa: E402
+
 from config.settings.base import DATABASES, VAR_DIR  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # TEST_DB_NAME lets several test runs share a working tree (each its own file).
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / os.environ.get("TEST_DB_NAME", "test-db.sqlite3"))}

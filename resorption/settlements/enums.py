@@ -162,6 +162,21 @@ class ClosingSolution(models.TextChoices):
     SOCIAL_WATCH_OR_NONE = "social_watch_or_none", "Dispositifs de veille sociale ou sans solution"
 
 
+class SiteActorTheme(models.TextChoices):
+    """Themes of a site actor's work (§C.10); « Autre » requires a description."""
+
+    HEALTH = "sante", "Santé"
+    EDUCATION = "education", "Éducation et scolarisation"
+    EMPLOYMENT = "emploi", "Formation et emploi"
+    HOUSING = "logement", "Logement"
+    SOCIAL_MEDIATION = "mediation_sociale", "Médiation sociale"
+    SECURITY = "securite", "Stabilisation et sécurisation du site"
+    HUMANITARIAN = "humanitaire", "Aides humanitaires"
+    DIAGNOSIS = "diagnostic", "Diagnostic"
+    STEERING = "pilotage", "Pilotage et coordination"
+    OTHER = "autre", "Autre"
+
+
 class PreparatoryPhase(models.TextChoices):
     """« Phases préparatoires à la résorption » (§C.7). The reference gives the uids of the four starting phases but
     not their names: these labels are ours, to check with the Dihal before the feature is shown."""

@@ -20,6 +20,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from resorption.accounts import permissions
+from resorption.core.text import normalize_search
 from resorption.settlements import living_conditions
 from resorption.settlements.enums import (
     CensusStatus,
@@ -30,6 +31,7 @@ from resorption.settlements.enums import (
     Origin,
     OwnerType,
     PoliceStatus,
+    SiteActorTheme,
     SiteStatus,
     ToiletType,
     WaterAccessType,
@@ -443,6 +445,8 @@ class Site(models.Model):
     longitude = models.FloatField("longitude")
     name = models.CharField("Appellation du site", max_length=NAME_MAX_LENGTH, blank=True)
     address_details = models.TextField("Information d'accès", blank=True)
+    # Address and name, lower-case and accent-free (core.text.normalize_search), set by `save()`: the list's search.
+    search_text = models.CharField(max_length=600, editable=False, blank=True, default="")
 
     # §C.2 Characteristics
     built_at = models.DateField("Date d'installation du site", null=True, blank=True)
@@ -613,7 +617,7 @@ class Site(models.Model):
 
     objects = SiteQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=list(STATUS_FIELDS.values()),
+        excluded_fields=[*STATUS_FIELDS.values(), "search_text"],
         m2m_fields=[incoming_sites],
         verbose_name="version du site",
         verbose_name_plural="versions des sites",
@@ -632,10 +636,11 @@ class Site(models.Model):
         return self.display_name
 
     def save(self, *args, **kwargs):
-        statuses = self.refresh_living_condition_statuses()
+        derived = [*self.refresh_living_condition_statuses(), "search_text"]
+        self.search_text = site_search_text(self.address, self.name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, *statuses}
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
     def refresh_living_condition_statuses(self) -> list[str]:
@@ -676,6 +681,11 @@ class Site(models.Model):
     @property
     def electricity_access_types(self) -> list[ElectricityAccessType]:
         return [kind for kind, field in _ELECTRICITY_FIELDS.items() if getattr(self, field)]
+
+
+def site_search_text(address: str, name: str) -> str:
+    """The value of `Site.search_text`; code writing sites with `bulk_create` or `update()` must set it itself."""
+    return normalize_search(f"{address} {name}")
 
 
 class SiteOwner(models.Model):
@@ -734,3 +744,51 @@ class ClosingOrientation(models.Model):
 
     def __str__(self):
         return self.get_solution_display()
+
+
+class SiteActor(models.Model):
+    """A user who works on the site (§C.10 « Intervenants »), with the themes of their work. Site actors follow the
+    site's journal. « Autre » comes with a free-text description (`other_theme`)."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="actors", verbose_name="site")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="site_actors", verbose_name="intervenant"
+    )
+    themes = models.JSONField("thèmes d'intervention", default=list, blank=True)
+    other_theme = models.CharField("autre thème", max_length=250, blank=True)
+    created_at = models.DateTimeField("ajouté le", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="ajouté par",
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "intervenant"
+        verbose_name_plural = "intervenants"
+        ordering = ["site", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "user"],
+                name="site_actor_once_per_site",
+                violation_error_message="Cette personne est déjà intervenante sur ce site.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.site}"
+
+    @property
+    def theme_labels(self) -> list[str]:
+        """The themes as users read them, « Autre » replaced by its description when there is one."""
+        labels = []
+        for value in self.themes:
+            if value == SiteActorTheme.OTHER and self.other_theme:
+                labels.append(self.other_theme)
+            elif value in SiteActorTheme.values:
+                labels.append(SiteActorTheme(value).label)
+        return labels

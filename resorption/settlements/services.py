@@ -37,6 +37,7 @@ _MANAGED_FIELDS: frozenset[str] = frozenset(
         "created_by",
         "updated_by",
         "version",
+        "search_text",
         *STATUS_FIELDS.values(),
     }
 )
@@ -60,7 +61,7 @@ _PAST_DATES: Mapping[str, str] = {
 }
 # Fields that are not the site's data: a change of them alone is not a change of the site (§C.1, §C.8).
 BOOKKEEPING_FIELDS: frozenset[str] = frozenset(
-    {"id", "version", "updated_at", "updated_by", "created_at", "created_by", *STATUS_FIELDS.values()}
+    {"id", "version", "updated_at", "updated_by", "created_at", "created_by", "search_text", *STATUS_FIELDS.values()}
 )
 
 EMPTY_VALUE = "non renseigné"

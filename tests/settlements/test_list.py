@@ -184,6 +184,20 @@ def test_the_search_reads_address_name_commune_and_postal_code(client, operator,
         assert listed == {found.pk}
 
 
+@pytest.mark.parametrize("term", ["etoile", "ÉTOILE", "chemin d'ornon", "Chemin-d’Ornon", "belle-etoile"])
+def test_the_search_ignores_accents_case_and_punctuation_in_address_and_name(client, operator, term):
+    found = SiteFactory(address="3 chemin d'Ornon 33000 Bordeaux", name="Belle Étoile")
+    SiteFactory(address="5 allée des Pins 33000 Bordeaux", name="Les Pins")
+
+    assert _listed(client, operator, q=term) == {found.pk}
+
+
+def test_punctuation_alone_is_not_a_search_word(client, operator):
+    site = SiteFactory()
+
+    assert _listed(client, operator, q="- '") == {site.pk}
+
+
 def test_every_word_of_the_search_must_match(client, operator, merignac):
     found = SiteFactory(commune=merignac, address="22 avenue des Pins 33700 Mérignac")
     SiteFactory(address="22 avenue des Pins 33000 Bordeaux")

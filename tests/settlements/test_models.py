@@ -20,7 +20,8 @@ from resorption.settlements.enums import (
     WaterAccessType,
     tri_state_label,
 )
-from resorption.settlements.models import STATUS_FIELDS, ClosingOrientation, Site
+from resorption.settlements.models import STATUS_FIELDS, ClosingOrientation, Site, SiteActor
+from tests.accounts.factories import UserFactory
 from tests.settlements.factories import ClosingOrientationFactory, SiteFactory, SiteOwnerFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory
 
@@ -333,3 +334,22 @@ def test_queryset_filters():
 
 def test_status_fields_are_not_editable():
     assert all(not Site._meta.get_field(name).editable for name in STATUS_FIELDS.values())
+
+
+def test_search_text_follows_address_and_name_without_accents():
+    site = SiteFactory(address="12 rue de l'Église 33000 Bordeaux", name="Les Hêtres")
+    assert site.search_text == "12 rue de l eglise 33000 bordeaux les hetres"
+
+    site.name = "Été"
+    site.save(update_fields=["name"])
+    site.refresh_from_db()
+    assert site.search_text == "12 rue de l eglise 33000 bordeaux ete"
+
+
+def test_a_user_is_actor_of_a_site_once_and_other_theme_reads_as_its_description():
+    site, user = SiteFactory(), UserFactory()
+    actor = SiteActor.objects.create(site=site, user=user, themes=["sante", "autre"], other_theme="Accès aux droits")
+
+    assert actor.theme_labels == ["Santé", "Accès aux droits"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SiteActor.objects.create(site=site, user=user)

@@ -170,12 +170,16 @@ def _location_q(value: str) -> Q:
 
 
 def _word_q(word: str) -> Q:
-    """One word of the search: in the address or the name, or — accents and case aside — in the commune's or the
-    département's name, or a postal code of the commune."""
+    """One word of the search, accents and case aside: in the address or the name (`Site.search_text`), in the
+    commune's or the département's name, or a postal code of the commune."""
     key = normalize_search(word)
-    condition = Q(address__icontains=word) | Q(name__icontains=word)
-    if key:
-        condition |= Q(commune__search_name__contains=key) | Q(commune__departement__search_name__contains=key)
+    if not key:  # punctuation alone: not a word
+        return Q()
+    condition = (
+        Q(search_text__contains=key)
+        | Q(commune__search_name__contains=key)
+        | Q(commune__departement__search_name__contains=key)
+    )
     if word.isdigit():
         condition |= Q(commune__postal_codes__contains=word)
     return condition
