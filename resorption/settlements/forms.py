@@ -16,10 +16,25 @@ class Tab:
 
 
 class Location:
-    """Values of the location filter besides département codes."""
+    """Values of the location filter: a département code alone (the most used, kept short), or a level and a code
+    (`region-75`, `epci-243300316`, `commune-33063`), or the whole métropole or outre-mer."""
 
     METROPOLE = "metropole"
     OVERSEAS = "outre-mer"
+    REGION = "region"
+    EPCI = "epci"
+    COMMUNE = "commune"
+    PREFIXED = (REGION, EPCI, COMMUNE)
+
+    @classmethod
+    def parse(cls, value: str) -> tuple[str, str]:
+        """(level, code) of a location value: level is "departement" for a bare code, "" for an empty value."""
+        level, _, code = value.partition("-")
+        if code and level in cls.PREFIXED:
+            return level, code
+        if value in (cls.METROPOLE, cls.OVERSEAS):
+            return value, ""
+        return ("departement", value) if value else ("", "")
 
 
 class Sort:
@@ -72,7 +87,7 @@ OUTCOME_CHOICES = [(OUTCOME_RESORBED, "Résorbé"), (OUTCOME_CLOSED, "Fermé")]
 
 # Which filters each tab offers (§C.9: living conditions, heatwave and actors for existing sites; closing cause and
 # outcome for closed ones). The others apply to both.
-OPEN_ONLY_FILTERS = ("conditions", "canicule")
+OPEN_ONLY_FILTERS = ("conditions", "intervenants", "canicule")
 CLOSED_ONLY_FILTERS = ("cause", "issue")
 JUSTICE_FILTERS = ("justice", "arrete", "rhi")
 
@@ -121,6 +136,7 @@ class SiteFilterForm(BaseForm):
         "Conditions de vie mauvaises ou inconnues",
         [(section.value, section.label) for section in LivingConditionSection],
     )
+    intervenants = forms.ChoiceField(label="Intervenants déclarés", required=False, choices=YES_NO)
     canicule = forms.ChoiceField(label="Risque canicule", required=False, choices=YES_NO)
     cause = _checkboxes("Cause de la fermeture", ClosingCause.choices)
     issue = _checkboxes("Résorbé ou fermé", OUTCOME_CHOICES)
@@ -128,12 +144,16 @@ class SiteFilterForm(BaseForm):
     arrete = _checkboxes("Procédure administrative d'évacuation", ORDER_CHOICES)
     rhi = _checkboxes("Arrêté d'insalubrité (RHI)", ORDER_CHOICES)
 
-    def __init__(self, *args, departements, with_justice: bool, **kwargs):
+    def __init__(self, *args, regions, departements, extra_location=None, with_justice: bool, **kwargs):
+        """`regions` and `departements` are those where the user sees sites; `extra_location` is a (value, label)
+        pair for an EPCI or a commune, which the list offers only once chosen (from the main area or a link)."""
         super().__init__(*args, **kwargs)
         self.fields["localisation"].choices = [
             ("", "Tous vos territoires"),
             (Location.METROPOLE, "Métropole"),
             (Location.OVERSEAS, "Outre-mer"),
+            *([("Intercommunalité ou commune", [extra_location])] if extra_location else []),
+            ("Régions", [(f"{Location.REGION}-{region.code}", str(region)) for region in regions]),
             ("Départements", [(departement.code, str(departement)) for departement in departements]),
         ]
         if not with_justice:

@@ -7,11 +7,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from resorption.accounts.enums import AdminRole, Option, Role
+from resorption.accounts.enums import AdminRole, AreaType, Option, Role
 from resorption.settlements.enums import ClosingCause, FieldType
-from tests.accounts.factories import UserFactory
+from resorption.settlements.models import SiteActor
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.settlements.factories import SiteFactory
-from tests.territories.factories import CommuneFactory, DepartementFactory, RegionFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,11 @@ def operator():
 
 @pytest.fixture
 def national():
-    """A national actor: lists every site and reads justice everywhere."""
-    return UserFactory(role=Role.NATIONAL_ESTABLISHMENT)
+    """A national actor: works on the whole country, lists every site and reads justice everywhere."""
+    return UserFactory(
+        role=Role.NATIONAL_ESTABLISHMENT,
+        organization=OrganizationFactory(area_type=AreaType.NATION, departement=None),
+    )
 
 
 @pytest.fixture
@@ -164,6 +168,55 @@ def test_a_departement_out_of_scope_is_ignored(client, operator, toulouse):
     assert _listed(client, operator, localisation="31") == {bordeaux.pk}
 
 
+def test_the_list_opens_on_the_main_area_and_all_territories_is_one_choice_away(client, local_admin, toulouse):
+    bordeaux = SiteFactory()
+    in_toulouse = SiteFactory(commune=toulouse)
+
+    html = _html(client, local_admin)
+    assert _listed(client, local_admin) == {bordeaux.pk}
+    assert '<option value="33" selected>' in html
+    assert "Effacer les filtres" not in html  # the main area is the list's default, not a filter
+    assert _listed(client, local_admin, localisation="") == {bordeaux.pk, in_toulouse.pk}
+
+
+def test_a_national_actor_opens_the_list_on_every_territory(client, national, toulouse):
+    sites = {SiteFactory().pk, SiteFactory(commune=toulouse).pk}
+
+    assert _listed(client, national) == sites
+    assert '<option value="" selected>Tous vos territoires</option>' in _html(client, national)
+
+
+def test_region_epci_and_commune_locations(client, national, toulouse):
+    metropole = EpciFactory()
+    in_bordeaux = SiteFactory(commune=CommuneFactory(epci=metropole))
+    in_merignac = SiteFactory(commune=CommuneFactory(code="33281", name="Mérignac", epci=metropole))
+    in_toulouse = SiteFactory(commune=toulouse)
+
+    assert _listed(client, national, localisation="region-75") == {in_bordeaux.pk, in_merignac.pk}
+    assert _listed(client, national, localisation="region-76") == {in_toulouse.pk}
+    assert _listed(client, national, localisation="epci-243300316") == {in_bordeaux.pk, in_merignac.pk}
+    assert _listed(client, national, localisation="commune-33281") == {in_merignac.pk}
+    html = _html(client, national, localisation="commune-33281")
+    assert '<option value="commune-33281" selected>Mérignac (33)</option>' in html
+
+
+def test_a_city_takes_in_the_sites_of_its_arrondissements(client, national):
+    marseille = CommuneFactory(code="13055", name="Marseille", departement=DepartementFactory(code="13"))
+    arrondissement = CommuneFactory(
+        code="13201", name="Marseille 1er", departement=marseille.departement, main=marseille
+    )
+    site = SiteFactory(commune=arrondissement, address="1 rue de la République 13001 Marseille")
+
+    assert _listed(client, national, localisation="commune-13055") == {site.pk}
+
+
+def test_an_unknown_location_is_ignored(client, national, toulouse):
+    sites = {SiteFactory().pk, SiteFactory(commune=toulouse).pk}
+
+    assert _listed(client, national, localisation="commune-99999") == sites
+    assert _listed(client, national, localisation="region-") == sites
+
+
 def test_metropole_and_overseas(client, national):
     bordeaux = SiteFactory()
     reunion = SiteFactory(commune=CommuneFactory(overseas=True), address="3 rue de Paris 97400 Saint-Denis")
@@ -270,6 +323,16 @@ def test_heatwave_and_resorption_target(client, operator):
     assert _listed(client, operator, objectif="non") == {hot.pk}
 
 
+def test_sites_with_and_without_actors(client, operator):
+    followed = SiteFactory()
+    SiteActor.objects.create(site=followed, user=UserFactory(email="a@exemple.test"), themes=["sante"])
+    SiteActor.objects.create(site=followed, user=UserFactory(email="b@exemple.test"), themes=["logement"])
+    alone = SiteFactory()
+
+    assert _ordered(client, operator, intervenants="oui") == [followed.pk]  # once, whatever its number of actors
+    assert _listed(client, operator, intervenants="non") == {alone.pk}
+
+
 def test_closing_cause_and_resorbed_or_closed(client, operator):
     closed = SiteFactory(closed=True)
     resorbed = SiteFactory(resorbed=True)
@@ -325,9 +388,10 @@ def test_a_justice_filter_never_matches_a_site_whose_justice_the_user_cannot_rea
     SiteFactory(commune=toulouse, with_justice=True)
     SiteFactory(commune=toulouse, owner_complaint=False, justice_procedure=False)
 
-    assert len(_listed(client, local_admin)) == 3
-    assert _listed(client, local_admin, justice="procedure") == {in_gironde.pk}
-    assert _listed(client, local_admin, justice="aucune") == set()
+    everywhere = {"localisation": ""}  # he opens the list on Gironde, his main area; "Tous vos territoires" here
+    assert len(_listed(client, local_admin, **everywhere)) == 3
+    assert _listed(client, local_admin, justice="procedure", **everywhere) == {in_gironde.pk}
+    assert _listed(client, local_admin, justice="aucune", **everywhere) == set()
 
 
 def test_an_operator_with_the_justice_option_gets_the_filters_on_his_area(client, toulouse):
@@ -415,7 +479,9 @@ def test_the_query_count_does_not_grow_with_the_sites(client, local_admin, toulo
     def count_queries() -> int:
         client.force_login(local_admin)
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(URL, {"justice": "procedure", "q": "rue", "population": "10-50", "tri": "commune"})
+            response = client.get(
+                URL, {"justice": "procedure", "q": "rue", "population": "10-50", "tri": "commune", "localisation": ""}
+            )
         assert response.status_code == 200
         return len(queries)
 
@@ -427,4 +493,4 @@ def test_the_query_count_does_not_grow_with_the_sites(client, local_admin, toulo
     many = count_queries()
 
     assert many == few
-    assert few <= 10, few
+    assert few <= 11, few

@@ -11,19 +11,20 @@ from functools import cached_property, reduce
 from operator import or_
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from resorption.accounts import permissions
+from resorption.accounts.enums import AreaType
 from resorption.core.pagination import pagination_links
 from resorption.core.text import normalize_search
 from resorption.settlements import forms
 from resorption.settlements.enums import LivingConditionSection, LivingConditionStatus
-from resorption.settlements.models import STATUS_FIELDS, Site
+from resorption.settlements.models import STATUS_FIELDS, Site, SiteActor
 from resorption.settlements.views.detail import STATUS_BADGES
 from resorption.territories.enums import OVERSEAS_REGION_CODES
-from resorption.territories.models import Departement
+from resorption.territories.models import Commune, Departement, Epci
 
 PAGE_SIZE = 30
 # Parameters that are not filters: they do not make the list « filtered ».
@@ -87,12 +88,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
     """The sites the user sees, existing or closed, filtered, sorted and paginated (30 per page)."""
     user = request.user
     visible = Site.objects.visible_to(user)
-    departements = Departement.objects.filter(code__in=visible.values("commune__departement_id")).order_by("code")
-    form = forms.SiteFilterForm.from_query(
-        request.GET,
-        departements=departements,
-        with_justice=permissions.resolve(user, "shantytown_justice.access").anywhere,
-    )
+    form, default_location = filter_form(request)
     filters = form.cleaned_data
     tab = form.tab
     sites = filter_sites(visible, filters, tab=tab, user=user)
@@ -108,15 +104,63 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "is_open_tab": tab == forms.Tab.OPEN,
             "tabs": _tabs(request.GET, tab),
             "summary": {key: value or 0 for key, value in summary.items()},
-            "rows": [_row(site) for site in page],
+            "rows": [list_row(site) for site in page],
             "page": page,
             "pagination": pagination_links(request.GET, page),
-            "filtered": any(value for name, value in filters.items() if name not in NOT_FILTERS),
+            "filtered": any(
+                value
+                for name, value in filters.items()
+                if name not in NOT_FILTERS and not (name == "localisation" and value == default_location)
+            ),
             "clear_url": "?" + QueryDict.fromkeys(["statut"], tab).urlencode(),
             "tab_fields": [form[name] for name in _tab_filters(tab)],
             "justice_fields": [form[name] for name in forms.JUSTICE_FILTERS if name in form.fields],
         },
     )
+
+
+def filter_form(request: HttpRequest) -> tuple[forms.SiteFilterForm, str]:
+    """The list's filter form bound to the query string, and the default location: without a `localisation`
+    parameter, the list opens on the user's main intervention area (§C.9); "Tous vos territoires" is an explicit
+    empty value."""
+    user = request.user
+    visible = Site.objects.visible_to(user)
+    default_location = _main_area_location(user)
+    query = request.GET
+    if "localisation" not in query and default_location:
+        query = query.copy()
+        query["localisation"] = default_location
+    departements = list(
+        Departement.objects.filter(code__in=visible.values("commune__departement_id"))
+        .select_related("region")
+        .order_by("code")
+    )
+    regions = sorted({departement.region for departement in departements}, key=lambda region: region.name)
+    form = forms.SiteFilterForm.from_query(
+        query,
+        regions=regions,
+        departements=departements,
+        extra_location=_epci_or_commune_choice(query.get("localisation", "")),
+        with_justice=permissions.resolve(user, "shantytown_justice.access").anywhere,
+    )
+    return form, default_location
+
+
+def _main_area_location(user) -> str:
+    """The location filter value of the user's main intervention area ("" — every territory — for a national one)."""
+    area = permissions.intervention_areas(user).first()
+    if area is None or area.area_type == AreaType.NATION:
+        return ""
+    if area.area_type == AreaType.DEPARTEMENT:
+        return area.departement_id
+    return f"{area.area_type}-{area.territory_code}"
+
+
+def _epci_or_commune_choice(value: str) -> tuple[str, str] | None:
+    level, code = forms.Location.parse(value)
+    model = {forms.Location.EPCI: Epci, forms.Location.COMMUNE: Commune}.get(level)
+    territory = model.objects.filter(code=code).first() if model else None
+    return (value, str(territory)) if territory else None
 
 
 def filter_sites(sites: QuerySet[Site], filters: dict, *, tab: str, user) -> QuerySet[Site]:
@@ -136,6 +180,7 @@ def filter_sites(sites: QuerySet[Site], filters: dict, *, tab: str, user) -> Que
                 Q(**{f"{STATUS_FIELDS[LivingConditionSection(value)]}__in": BAD_OR_UNKNOWN})
                 for value in filters.get("conditions", [])
             ),
+            _yes_no_q(filters.get("intervenants", ""), Exists(SiteActor.objects.filter(site=OuterRef("pk")))),
             _yes_no_q(filters.get("canicule", ""), Q(heatwave=True)),
         ]
     else:
@@ -160,12 +205,19 @@ def _any(conditions) -> Q:
 
 
 def _location_q(value: str) -> Q:
-    if value == forms.Location.METROPOLE:
+    level, code = forms.Location.parse(value)
+    if level == forms.Location.METROPOLE:
         return ~Q(commune__departement__region_id__in=OVERSEAS_REGION_CODES)
-    if value == forms.Location.OVERSEAS:
+    if level == forms.Location.OVERSEAS:
         return Q(commune__departement__region_id__in=OVERSEAS_REGION_CODES)
-    if value:
-        return Q(commune__departement_id=value)
+    if level == forms.Location.REGION:
+        return Q(commune__departement__region_id=code)
+    if level == forms.Location.EPCI:
+        return Q(commune__epci_id=code)
+    if level == forms.Location.COMMUNE:  # a city with arrondissements takes in the sites of each of them
+        return Q(commune_id=code) | Q(commune__main_id=code)
+    if level == "departement":
+        return Q(commune__departement_id=code)
     return Q()
 
 
@@ -228,7 +280,7 @@ def _tabs(query: QueryDict, current: str) -> list[dict]:
     return tabs
 
 
-def _row(site: Site) -> ListRow:
+def list_row(site: Site) -> ListRow:
     conditions = []
     if not site.is_closed:
         for section, field in STATUS_FIELDS.items():

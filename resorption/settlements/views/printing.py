@@ -1,3 +1,68 @@
-"""Placeholder: filled in by the work on issue 4."""
+"""Print views (issue 4, item 9): the filtered site list and one site, as plain documents for paper or PDF.
 
-urlpatterns: list = []
+They read through the same code as the screen pages — `list.filter_form`/`filter_sites` for the list — so a printed
+page never shows a site, or a confidential field, that the screen would not.
+"""
+
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+
+from resorption.settlements import forms
+from resorption.settlements.models import Site
+from resorption.settlements.views import list as site_list
+
+# A national list is thousands of sites: the printout stops here and says so.
+PRINT_LIMIT = 1000
+
+
+def print_list(request: HttpRequest) -> HttpResponse:
+    """Every site of the filtered list, in the list's order, up to PRINT_LIMIT, with the filters in words."""
+    user = request.user
+    form, _ = site_list.filter_form(request)
+    filters = form.cleaned_data
+    sites = site_list.filter_sites(Site.objects.visible_to(user), filters, tab=form.tab, user=user)
+    summary = sites.aggregate(sites=Count("pk"), people=Sum("population_total"), minors=Sum("population_minors"))
+    ordered = sites.with_list_data().order_by(*site_list.SORTS[filters.get("tri") or forms.Sort.UPDATED])
+    return render(
+        request,
+        "settlements/print/site_list.html",
+        {
+            "rows": [site_list.list_row(site) for site in ordered[:PRINT_LIMIT]],
+            "summary": {key: value or 0 for key, value in summary.items()},
+            "truncated": summary["sites"] > PRINT_LIMIT,
+            "print_limit": PRINT_LIMIT,
+            "is_open_tab": form.tab == forms.Tab.OPEN,
+            "applied_filters": applied_filters(form),
+            "back_url": f"{request.path.removesuffix('imprimer/')}?{request.GET.urlencode()}",
+            "printed_at": timezone.localtime(),
+        },
+    )
+
+
+def applied_filters(form: forms.SiteFilterForm) -> list[tuple[str, str]]:
+    """The filters in force, as (label, values in words), for the printout's heading."""
+    applied = []
+    for name, value in form.cleaned_data.items():
+        if name in ("statut", "page") or not value:
+            continue
+        field = form.fields[name]
+        choices = {str(key): label for key, label in _flat_choices(getattr(field, "choices", []))}
+        values = value if isinstance(value, list) else [value]
+        applied.append((str(field.label), ", ".join(str(choices.get(str(item), item)) for item in values)))
+    return applied
+
+
+def _flat_choices(choices):
+    for key, label in choices:
+        if isinstance(label, list | tuple):  # an optgroup
+            yield from label
+        else:
+            yield key, label
+
+
+urlpatterns = [
+    path("imprimer/", print_list, name="print_list"),
+]
