@@ -8,6 +8,7 @@ Confidential fields (justice, owners — confidential.py) are refused, never sil
 write them: the forms do not offer them, so receiving one is an error to report, not to hide.
 """
 
+import dataclasses
 import datetime
 import math
 from collections.abc import Iterable, Mapping
@@ -134,6 +135,10 @@ class FieldChange:
     label: str
     stored: str
     started_from: str
+    # The same two values as stored in the database (`attname` values: a commune's code), for a form to carry over
+    # the other person's changes to the fields its user did not touch. Not part of the comparison.
+    stored_value: Any = dataclasses.field(default=None, compare=False, repr=False)
+    started_value: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 class StaleSiteError(ValidationError):
@@ -243,12 +248,18 @@ def site_update(
     values: Mapping[str, Any],
     updated_at: datetime.date | None = None,
     without_change: bool = False,
+    owners: list[dict[str, Any]] | None = None,
 ) -> Site:
     """Updates an open site (§C.1): permission to update on its commune; refused with `StaleSiteError` if someone
     saved it since the user's form was opened (`expected_version`); the update date may be back-dated, never to the
     future nor before the previous update; « mise à jour sans modification » (`without_change`) changes no field,
     any other update changes at least one. Justice fields are refused from a user who may not read them, and the
-    stored ones kept untouched."""
+    stored ones kept untouched.
+
+    `owners`, when given, is the whole new list of the site's owners (§C.2), each `{"id"?, "name", "owner_type"}`:
+    rows with the id of a current owner update it, rows without id add one, current owners left out are deleted —
+    each change kept in the owners' history. Refused from a user without owners access; `None` leaves them as
+    they are."""
     site = _locked_site(user=user, site_id=site_id)
     if not permissions.can_update_site(user, site):
         raise PermissionDenied("Vous n'avez pas le droit de modifier un site sur ce territoire.")
@@ -277,6 +288,14 @@ def site_update(
         incoming_sites = _incoming_sites(incoming, user=user, site=site, errors=errors)
         if {other.pk for other in incoming_sites} != set(site.incoming_sites.values_list("pk", flat=True)):
             changed.append("incoming_sites")
+    owner_changes = None
+    if owners is not None:
+        if permissions.can_access_owners(user, site.commune):
+            owner_changes = _owner_changes(site, owners, errors)
+            if owner_changes:
+                changed.append("owners")
+        else:
+            _add(errors, "owners", "Vous n'avez pas accès aux propriétaires des sites de ce territoire.")
     if without_change:
         for name in changed:
             _add(errors, name, "Une mise à jour sans modification ne peut pas changer ce champ.")
@@ -314,6 +333,8 @@ def site_update(
     site.save()
     if incoming_sites is not None and "incoming_sites" in changed:
         site.incoming_sites.set(incoming_sites)
+    if owner_changes:
+        owner_changes.apply(user=user)
     return site
 
 
@@ -498,6 +519,58 @@ def _owner(site: Site, values: Mapping[str, Any], errors: dict[str, list]) -> Si
     return owner
 
 
+@dataclass
+class _OwnerChanges:
+    """What an update does to the site's owners: rows to save (changed or new) and rows to delete."""
+
+    saved: list[SiteOwner]
+    deleted: list[SiteOwner]
+
+    def __bool__(self) -> bool:
+        return bool(self.saved or self.deleted)
+
+    def apply(self, *, user) -> None:
+        for owner in self.deleted:
+            owner._history_user = user  # type: ignore[attr-defined]
+            owner.delete()
+        for owner in self.saved:
+            owner._history_user = user  # type: ignore[attr-defined]
+            owner.save()
+
+
+def _owner_changes(site: Site, owners: list[dict[str, Any]], errors: dict[str, list]) -> _OwnerChanges:
+    """Compares the new list of owners with the stored one (§C.2: owners are created, updated and deleted one by one,
+    as the reference diffs them)."""
+    current = {owner.pk: owner for owner in site.owners.all()}
+    saved: list[SiteOwner] = []
+    kept: set[int] = set()
+    for values in owners:
+        owner_id = values.get("id")
+        if owner_id is None:
+            owner = _owner(site, values, errors)
+            owner.site = site
+            saved.append(owner)
+            continue
+        stored = current.get(int(owner_id))
+        if stored is None:
+            _add(errors, "owners", "Un des propriétaires n'existe plus sur ce site : rechargez la page.")
+            continue
+        owner = stored
+        kept.add(owner.pk)
+        name, owner_type = (values.get("name") or "").strip(), values.get("owner_type") or "unknown"
+        if (owner.name, owner.owner_type) != (name, owner_type):
+            owner.name, owner.owner_type = name, owner_type
+            try:
+                owner.full_clean(exclude=["site"])
+            except ValidationError as exc:
+                for messages in exc.message_dict.values():
+                    for message in messages:
+                        _add(errors, "owners", message)
+            saved.append(owner)
+    deleted = [owner for pk, owner in current.items() if pk not in kept]
+    return _OwnerChanges(saved=saved, deleted=deleted)
+
+
 def _locked_site(*, user, site_id: int) -> Site:
     """The site, its row locked until the end of the transaction; `Site.DoesNotExist` if missing or out of the user's
     sight (a view answers 404 to both)."""
@@ -521,16 +594,19 @@ def changes_since(site: Site, *, version: int, user) -> list[FieldChange]:
     before = record.instance
     hidden = set() if permissions.can_access_justice(user, site) else set(JUSTICE_FIELDS)
     changes = []
-    for field in Site._meta.concrete_fields:
-        if field.name in BOOKKEEPING_FIELDS or field.name in hidden:
+    for site_field in Site._meta.concrete_fields:
+        if site_field.name in BOOKKEEPING_FIELDS or site_field.name in hidden:
             continue
-        if getattr(site, field.attname) != getattr(before, field.attname):
+        stored, started = getattr(site, site_field.attname), getattr(before, site_field.attname)
+        if stored != started:
             changes.append(
                 FieldChange(
-                    field=field.name,
-                    label=str(field.verbose_name),
-                    stored=display_value(site, field),
-                    started_from=display_value(before, field),
+                    field=site_field.name,
+                    label=str(site_field.verbose_name),
+                    stored=display_value(site, site_field),
+                    started_from=display_value(before, site_field),
+                    stored_value=stored,
+                    started_value=started,
                 )
             )
     return changes
