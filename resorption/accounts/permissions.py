@@ -36,7 +36,7 @@ from functools import reduce
 from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from resorption.accounts.enums import AdminRole, AreaType, Option, Role
 from resorption.accounts.models import InterventionArea, Organization, PermissionOverride, User
@@ -776,6 +776,10 @@ def journal_entries_q(
         | Q(**{target_users_path: user.pk})
         | Q(**{target_organizations_path: user.organization_id})
     )
+    if private.allowed and private.national:
+        # Every entry he reads. Not `addressed | location_q(...)`: a national `location_q` is the empty `Q()`, which
+        # Django drops from an OR instead of reading it as "everything".
+        return readable
     if private.allowed:
         addressed |= location_q(private, commune_path)
     return readable & addressed
@@ -822,6 +826,89 @@ def visible_users_q(
         return Q()
     organizations = Organization.objects.filter(organizations_located_q(grant)).values("pk")
     return Q(**{_field(organization_path or "pk", "in"): organizations})
+
+
+def users_holding_q(feature: str, commune: Commune) -> Q:
+    """Accounts that hold `feature` (a feature on sites) on this commune: the rule of `can(user, feature,
+    commune=…)` — precedence user override > organisation override > role, then the scope — written as a filter on
+    users, to offer people to pick (the users who may be added as actors of a site, §C.10). Account status is left
+    to the caller, as everywhere in this module. Features an option may grant are refused: options live in a JSON
+    list that SQLite cannot search, and no list of people needs them."""
+    definition = _feature(feature)
+    if definition.target != Target.SITE:
+        raise ValueError(f"{feature} is not a feature on sites")
+    if any(granted == feature for grants_ in OPTIONS.values() for granted, _ in grants_):
+        raise ValueError(f"{feature} may be granted by an option: users_holding_q does not handle options")
+
+    covered = _areas_covering_q(commune, reading=not definition.is_writing)
+
+    def role_in(scope: Scope) -> Q:
+        roles = [role for role in ROLES if ROLE_MATRIX[role].get(feature) == scope]
+        admin_roles = [role for role in roles if role in AdminRole.values]
+        regular_roles = [role for role in roles if role in Role.values]
+        return Q(admin_role__in=admin_roles) | Q(admin_role="", role__in=regular_roles)
+
+    def overrides(owner: str, owner_ref: str, **conditions: bool) -> Exists:
+        rows = PermissionOverride.objects.filter(
+            entity=definition.entity, feature=definition.name, **{owner: OuterRef(owner_ref)}, **conditions
+        )
+        return Exists(rows)
+
+    def granted_by(owner: str, owner_ref: str) -> Q:
+        national = overrides(owner, owner_ref, allowed=True, national=True)
+        local = overrides(owner, owner_ref, allowed=True, national=False)
+        return Q(national) | (Q(local) & covered)
+
+    user_override = Q(overrides("user_id", "pk"))
+    organization_override = Q(overrides("organization_id", "organization_id"))
+    by_role = role_in(Scope.NATIONAL) | (role_in(Scope.LOCAL) & covered)
+    return (user_override & granted_by("user_id", "pk")) | (
+        ~user_override
+        & (
+            (organization_override & granted_by("organization_id", "organization_id"))
+            | (~organization_override & by_role)
+        )
+    )
+
+
+def journal_entry_readers_q(entry: JournalEntryLike) -> Q:
+    """Accounts that may read this journal entry: the rule of `can_read_journal_entry` written as a filter on users,
+    for the people a notification about the entry may reach. Account status is left to the caller."""
+    readers = users_holding_q("shantytown_comment.list", entry.commune)
+    if entry.is_public:
+        return readers
+    addressed = (
+        Q(pk__in=[pk for pk in (entry.author_id, *entry.target_user_ids) if pk is not None])
+        | Q(organization_id__in=list(entry.target_organization_ids))
+        | users_holding_q("shantytown_comment.listPrivate", entry.commune)
+    )
+    return readers & addressed
+
+
+def _areas_covering_q(commune: Commune, *, reading: bool) -> Q:
+    """Users whose intervention areas (their own when custom, else their organisation's) cover the commune, as
+    `Grant.covers_commune` decides: a nation area covers everything; for reading, a commune or EPCI area covers its
+    whole département(s) (§A.4 rule 3)."""
+    departement = commune.departement_id
+    covering = (
+        Q(area_type=AreaType.NATION)
+        | Q(area_type=AreaType.REGION, region__departements=departement)
+        | Q(area_type=AreaType.DEPARTEMENT, departement_id=departement)
+    )
+    if reading:
+        covering |= Q(area_type=AreaType.EPCI, epci__departements=departement) | Q(
+            area_type=AreaType.COMMUNE, commune__departement_id=departement
+        )
+    else:
+        if commune.epci_id is not None:
+            covering |= Q(area_type=AreaType.EPCI, epci_id=commune.epci_id)
+        communes = [code for code in (commune.pk, commune.main_id) if code is not None]
+        covering |= Q(area_type=AreaType.COMMUNE, commune_id__in=communes)
+    own = InterventionArea.objects.filter(covering, user_id=OuterRef("pk"))
+    organization = InterventionArea.objects.filter(covering, organization_id=OuterRef("organization_id"))
+    return (Q(use_custom_intervention_area=True) & Q(Exists(own))) | (
+        Q(use_custom_intervention_area=False) & Q(Exists(organization))
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -942,6 +1029,36 @@ def can_read_journal_entry(user: User | AnonymousUser, entry: JournalEntryLike) 
 def can_moderate_journal(user: User | AnonymousUser, place: "Commune | Located") -> bool:
     """Whether the user may delete someone else's journal message (with a reason): admins, on their areas."""
     return can(user, "shantytown_comment.moderate", commune=place)
+
+
+def can_edit_journal_entry(user: User | AnonymousUser, entry: JournalEntryLike) -> bool:
+    """Whether the user may change the text and tags of this journal message (§D.3): its author only, while he may
+    still read it."""
+    return user.is_authenticated and entry.author_id == user.pk and can_read_journal_entry(user, entry)
+
+
+def can_delete_journal_entry(user: User | AnonymousUser, entry: JournalEntryLike) -> bool:
+    """Whether the user may delete this journal message (§D.3): its author, or a moderator of the site's journal
+    (admins on their areas) — who must then give a reason, sent to the author."""
+    if not can_read_journal_entry(user, entry):
+        return False
+    return entry.author_id == user.pk or can_moderate_journal(user, entry.commune)
+
+
+def can_join_site_actors(user: User | AnonymousUser, place: "Commune | Located") -> bool:
+    """Whether the user may declare himself actor of the site, add someone he knows or invite an address (§C.10
+    « Intervenants »): everyone who may read the site."""
+    return can_read_site(user, place)
+
+
+def can_remove_site_actor(
+    user: User | AnonymousUser, place: "Commune | Located", *, actor_user_id: int, added_by_id: int | None
+) -> bool:
+    """Whether the user may take this person off the site's actors (§C.10): the actor himself, the person who added
+    him, and the site's moderators — admins on their areas, who already moderate its journal."""
+    if not user.is_authenticated or not can_read_site(user, place):
+        return False
+    return user.pk in (actor_user_id, added_by_id) or can_moderate_journal(user, place)
 
 
 # Actions
@@ -1089,7 +1206,20 @@ def admins_responsible_for(user: User) -> QuerySet[User]:
     ) - {None}
     if organization.epci_id is not None:
         departements |= set(Epci.objects.filter(pk=organization.epci_id).values_list("departements", flat=True))
-    active_admins = User.objects.filter(status="active", organization__active=True).exclude(pk=user.pk)
+    return _admins_of(departements, excluded=user)
+
+
+def admins_responsible_for_departement(code: str, *, excluded: User | None = None) -> QuerySet[User]:
+    """Who receives what concerns a département, such as a site reported there (reference §C.11): the same rule as
+    `admins_responsible_for` — its active local admins, or the national admins when it has none. `excluded` (the
+    person who wrote) never receives his own message."""
+    return _admins_of({code}, excluded=excluded)
+
+
+def _admins_of(departements: set[str], *, excluded: User | None) -> QuerySet[User]:
+    active_admins = User.objects.filter(status="active", organization__active=True)
+    if excluded is not None:
+        active_admins = active_admins.exclude(pk=excluded.pk)
     local = active_admins.filter(admin_role=AdminRole.LOCAL_ADMIN).filter(
         Q(organization__departement__in=departements) | Q(organization__commune__departement__in=departements)
     )

@@ -22,10 +22,11 @@ from resorption.settlements.enums import (
     FieldType,
     OwnerType,
     PoliceStatus,
+    SiteActorTheme,
     SiteStatus,
     WaterAccessType,
 )
-from resorption.settlements.models import ClosingOrientation, Site, SiteOwner
+from resorption.settlements.models import ClosingOrientation, Site, SiteActor, SiteOwner
 
 # Who declared the sites of each département (demo accounts of resorption.demo.data).
 AUTHORS = {
@@ -454,9 +455,64 @@ SITES = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoActor:
+    """A demo account working on a demo site (§C.10), declared by himself or added by another account."""
+
+    site_address: str  # the `address` of one of SITES
+    email: str  # a demo account of resorption.demo.data
+    themes: tuple[str, ...]
+    other_theme: str = ""
+    added_by: str = ""  # the account who added him; himself when empty
+
+
+# Every demo account reads at least one site with actors: the Gironde accounts on the Souys, the Haute-Garonne ones on
+# the Ramier, the national ones everywhere (and on a Nantes site).
+ACTORS = [
+    DemoActor(
+        "14 quai de la Souys 33100 Bordeaux",
+        "intervenant-33@demo.test",
+        (SiteActorTheme.HEALTH, SiteActorTheme.SOCIAL_MEDIATION),
+    ),
+    DemoActor("14 quai de la Souys 33100 Bordeaux", "correspondant-33@demo.test", (SiteActorTheme.STEERING,)),
+    DemoActor(
+        "14 quai de la Souys 33100 Bordeaux",
+        "partenaire-33@demo.test",
+        (SiteActorTheme.HOUSING, SiteActorTheme.EDUCATION),
+        added_by="correspondant-33@demo.test",
+    ),
+    DemoActor("7 rue des Tonneliers Perdus 33300 Bordeaux", "intervenant-33@demo.test", (SiteActorTheme.HEALTH,)),
+    DemoActor(
+        "3 chemin de Lissandre 33800 Bordeaux",
+        "local-admin-33@demo.test",
+        (SiteActorTheme.STEERING, SiteActorTheme.HOUSING),
+    ),
+    DemoActor(
+        "40 chemin du Ramier Bas 31400 Toulouse",
+        "operateur-31@demo.test",
+        (SiteActorTheme.EDUCATION, SiteActorTheme.OTHER),
+        other_theme="Accès aux droits et domiciliation",
+    ),
+    DemoActor(
+        "40 chemin du Ramier Bas 31400 Toulouse",
+        "observateur-31@demo.test",
+        (SiteActorTheme.SECURITY,),
+        added_by="operateur-31@demo.test",
+    ),
+    DemoActor("11 impasse des Briquetiers 31200 Toulouse", "operateur-31@demo.test", (SiteActorTheme.HUMANITARIAN,)),
+    DemoActor(
+        "17 boulevard de la Prairie Haute 44200 Nantes",
+        "acteur-national@demo.test",
+        (SiteActorTheme.HOUSING, SiteActorTheme.DIAGNOSIS),
+    ),
+    DemoActor("17 boulevard de la Prairie Haute 44200 Nantes", "national-admin@demo.test", (SiteActorTheme.STEERING,)),
+]
+
+
 @transaction.atomic
 def load_demo_sites() -> int:
-    """Create the demo sites that do not exist yet (same address in the same commune); return how many were made."""
+    """Create the demo sites that do not exist yet (same address in the same commune) and their missing actors;
+    return how many sites were made."""
     today = timezone.localdate()
     authors = {user.email: user for user in User.objects.filter(email__in=AUTHORS.values())}
     created = 0
@@ -465,7 +521,29 @@ def load_demo_sites() -> int:
             continue
         _create(spec, today=today, author=authors.get(AUTHORS[spec.commune[:2]]))
         created += 1
+    _add_actors()
     return created
+
+
+def _add_actors() -> None:
+    """The demo actors not there yet (an account taken off a site by hand is put back at the next load)."""
+    communes = {spec.address: spec.commune for spec in SITES}
+    emails = {actor.email for actor in ACTORS} | {actor.added_by for actor in ACTORS if actor.added_by}
+    users = {user.email: user for user in User.objects.filter(email__in=emails)}
+    for spec in ACTORS:
+        site = Site.objects.filter(address=spec.site_address, commune_id=communes[spec.site_address]).first()
+        user = users.get(spec.email)
+        if site is None or user is None or SiteActor.objects.filter(site=site, user=user).exists():
+            continue
+        actor = SiteActor(
+            site=site,
+            user=user,
+            themes=[str(theme) for theme in spec.themes],
+            other_theme=spec.other_theme,
+            created_by=users.get(spec.added_by) or user,
+        )
+        actor.full_clean()
+        actor.save()
 
 
 def _create(spec: DemoSite, *, today: datetime.date, author: User | None) -> Site:

@@ -2,15 +2,22 @@ import pytest
 from django.core.management import call_command
 
 from resorption.accounts.models import User
+from resorption.demo import data as demo_data
 from resorption.demo import sites as demo_sites
-from resorption.settlements.enums import SiteStatus
-from resorption.settlements.models import ClosingOrientation, Site, SiteOwner
+from resorption.settlements.enums import SiteActorTheme, SiteStatus
+from resorption.settlements.models import ClosingOrientation, Site, SiteActor, SiteOwner
 
 pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return Site.objects.count(), SiteOwner.objects.count(), ClosingOrientation.objects.count(), User.objects.count()
+    return (
+        Site.objects.count(),
+        SiteOwner.objects.count(),
+        ClosingOrientation.objects.count(),
+        User.objects.count(),
+        SiteActor.objects.count(),
+    )
 
 
 def test_loading_twice_creates_nothing_new():
@@ -20,6 +27,7 @@ def test_loading_twice_creates_nothing_new():
 
     assert _counts() == first
     assert first[0] == len(demo_sites.SITES)
+    assert first[4] == len(demo_sites.ACTORS)
 
 
 def test_demo_sites_cover_open_and_closed_sites_justice_and_owners():
@@ -45,3 +53,31 @@ def test_national_admin_sees_every_demo_site_and_the_haute_garonne_operator_thos
     operator_sites = Site.objects.visible_to(operator)
     assert set(operator_sites.values_list("commune__departement_id", flat=True)) == {"31"}
     assert operator_sites.count() == Site.objects.filter(commune__departement_id="31").count() == 4
+
+
+def test_every_demo_account_reads_a_site_with_actors():
+    call_command("load_demo_data", verbosity=0)
+
+    for spec in demo_data.USERS:
+        user = User.objects.get(email=spec.email)
+        visible = Site.objects.visible_to(user)
+        assert SiteActor.objects.filter(site__in=visible).exists(), spec.email
+
+
+def test_demo_actors_have_valid_themes_and_some_were_added_by_someone_else():
+    call_command("load_demo_data", verbosity=0)
+
+    actors = list(SiteActor.objects.select_related("user", "created_by"))
+    assert all(actor.themes and set(actor.themes) <= set(SiteActorTheme.values) for actor in actors)
+    assert any(actor.created_by != actor.user for actor in actors)
+    assert any(actor.other_theme for actor in actors)
+    assert SiteActor.objects.filter(site__status=SiteStatus.CLOSED).exists()
+
+
+def test_an_actor_removed_by_hand_comes_back_and_nothing_is_doubled():
+    call_command("load_demo_data", verbosity=0)
+    SiteActor.objects.filter(user__email="intervenant-33@demo.test").first().delete()
+
+    call_command("load_demo_data", verbosity=0)
+
+    assert SiteActor.objects.count() == len(demo_sites.ACTORS)

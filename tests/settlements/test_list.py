@@ -494,3 +494,13 @@ def test_the_query_count_does_not_grow_with_the_sites(client, local_admin, toulo
 
     assert many == few
     assert few <= 11, few
+
+
+def test_who_may_declare_gets_the_declaration_button_and_others_the_report_one(client, operator):
+    correspondent = UserFactory(role=Role.DIRECT_COLLABORATOR)
+    declare, report = reverse("settlements:declare"), reverse("settlements:report")
+
+    html = _html(client, correspondent)
+    assert f'href="{declare}"' in html and f'href="{report}"' not in html
+    html = _html(client, UserFactory(role=Role.INTERVENER))
+    assert f'href="{report}"' in html and f'href="{declare}"' not in html

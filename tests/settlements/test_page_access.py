@@ -11,7 +11,16 @@ from tests.settlements.factories import SiteFactory
 from tests.territories.factories import DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
-SITE_PAGES = ["settlements:detail", "settlements:history"]
+SITE_PAGES = [
+    "settlements:detail",
+    "settlements:history",
+    "settlements:close",
+    "settlements:fix_status",
+    "settlements:actor_self",
+    "settlements:actor_add",
+    "settlements:print_site",
+    "settlements:update",
+]
 
 
 @pytest.mark.parametrize("page", SITE_PAGES)

@@ -6,9 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from resorption.accounts.enums import Role
+from resorption.settlements.models import SiteActor
 from resorption.settlements.views import printing
 from tests.accounts.factories import UserFactory
-from tests.settlements.factories import SiteFactory
+from tests.settlements.factories import SiteFactory, SiteOwnerFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +90,61 @@ def test_the_list_links_to_its_printout_with_the_same_filters(client, operator):
     html = client.get(reverse("settlements:list"), {"q": "pins", "tri": "commune"}).content.decode()
 
     assert f'href="{URL}?q=pins&amp;tri=commune"' in html
+
+
+# One site
+
+
+BAILIFF = "Étude Huissier-Témoin-7391"
+OWNER = "SCI Propriétaire-Témoin-4826"
+
+
+@pytest.fixture
+def site():
+    site = SiteFactory(name="Terrain des Lilas", with_justice=True, bailiff=BAILIFF, population_total=57)
+    SiteOwnerFactory(site=site, name=OWNER)
+    SiteActor.objects.create(site=site, user=UserFactory(first_name="Inès", last_name="Martin"), themes=["sante"])
+    return site
+
+
+def _print_site(client, user, site):
+    client.force_login(user)
+    return client.get(reverse("settlements:print_site", kwargs={"pk": site.pk}))
+
+
+def test_a_printed_site_holds_its_sections_without_buttons_nor_forms(client, operator, site):
+    html = _print_site(client, operator, site).content.decode()
+
+    assert "Terrain des Lilas" in html
+    for heading in ("Caractéristiques", "Habitants", "Conditions de vie", "Intervenants", "Taux de complétion"):
+        assert heading in html
+    assert "Inès Martin" in html
+    assert "<form" not in html
+    assert "J'interviens sur ce site" not in html
+    assert "fr-header" not in html
+
+
+def test_a_printed_site_never_holds_justice_nor_owners_for_a_user_without_access(client, operator, site):
+    html = _print_site(client, operator, site).content.decode()
+
+    assert BAILIFF not in html
+    assert OWNER not in html
+
+
+def test_a_correspondent_prints_justice_and_owners(client, site):
+    correspondent = UserFactory(role=Role.DIRECT_COLLABORATOR)
+    html = _print_site(client, correspondent, site).content.decode()
+
+    assert BAILIFF in html
+    assert OWNER in html
+
+
+def test_a_site_out_of_scope_is_not_printed(client, operator, toulouse):
+    assert _print_site(client, operator, SiteFactory(commune=toulouse)).status_code == 404
+
+
+def test_the_site_page_links_to_its_printout(client, operator, site):
+    client.force_login(operator)
+    html = client.get(reverse("settlements:detail", kwargs={"pk": site.pk})).content.decode()
+
+    assert f'href="{reverse("settlements:print_site", kwargs={"pk": site.pk})}"' in html

@@ -6,8 +6,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from resorption.accounts.enums import Option, Role
+from resorption.accounts.enums import AdminRole, Option, Role
 from resorption.settlements.enums import ClosingSolution
+from resorption.settlements.models import SiteActor
 from tests.accounts.factories import UserFactory
 from tests.settlements.factories import ClosingOrientationFactory, SiteFactory, SiteOwnerFactory
 
@@ -134,11 +135,77 @@ def test_a_correspondent_sees_justice_and_owners(client, correspondent, site):
     assert OWNER in html
 
 
-def test_the_page_has_no_edit_or_close_link_yet(client, correspondent, site):
-    html = _html(client, correspondent, site)
+def _links(site) -> dict[str, str]:
+    return {
+        "update": f'href="{reverse("settlements:update", kwargs={"pk": site.pk})}"',
+        "close": f'href="{reverse("settlements:close", kwargs={"pk": site.pk})}"',
+        "fix_status": f'href="{reverse("settlements:fix_status", kwargs={"pk": site.pk})}"',
+        "history": f'href="{reverse("settlements:history", kwargs={"pk": site.pk})}"',
+    }
 
-    assert "Modifier" not in html
-    assert "/fermer/" not in html
+
+@pytest.mark.parametrize(
+    ("user_kwargs", "closed", "shown"),
+    [
+        ({"role": Role.DIRECT_COLLABORATOR}, False, {"update", "close", "history"}),
+        ({"role": Role.ASSOCIATION}, False, {"update", "history"}),
+        ({"role": Role.ASSOCIATION, "options": [Option.CLOSE_SHANTYTOWN]}, False, {"update", "close", "history"}),
+        ({"role": Role.INTERVENER}, False, {"history"}),
+        ({"role": Role.EXTERNAL_OBSERVER}, False, {"history"}),
+        ({"role": Role.NATIONAL_ESTABLISHMENT}, False, {"history"}),
+        # A closed site is neither updated nor closed again; only national admins correct its status.
+        ({"role": Role.DIRECT_COLLABORATOR}, True, {"history"}),
+        ({"role": Role.DIRECT_COLLABORATOR, "admin_role": AdminRole.LOCAL_ADMIN}, True, {"history"}),
+        ({"role": Role.DIRECT_COLLABORATOR, "admin_role": AdminRole.NATIONAL_ADMIN}, True, {"fix_status", "history"}),
+        (
+            {"role": Role.DIRECT_COLLABORATOR, "admin_role": AdminRole.NATIONAL_ADMIN},
+            False,
+            {"update", "close", "history"},
+        ),
+    ],
+)
+def test_the_action_buttons_follow_the_permissions(client, user_kwargs, closed, shown):
+    site = SiteFactory(closed=True) if closed else SiteFactory()
+    html = _html(client, UserFactory(**user_kwargs), site)
+
+    links = _links(site)
+    assert {name for name, link in links.items() if link in html} == shown
+    assert ("Modifier</a>" in html) is ("update" in shown)
+    assert ("Fermer le site</a>" in html) is ("close" in shown)
+    assert ("Corriger le statut</a>" in html) is ("fix_status" in shown)
+
+
+def test_the_header_shows_the_completion_rate_and_what_is_missing(client, operator):
+    html = _html(client, operator, SiteFactory())  # 7 of the 12 criteria (see test_completion.py)
+
+    assert "Taux de complétion : <strong>58 %</strong>" in html
+    assert "À compléter : Statut du diagnostic social, Accès à l&#x27;eau, Toilettes, Électricité" in html
+
+
+def test_a_complete_site_has_nothing_left_to_complete(client, operator):
+    html = _html(client, operator, SiteFactory(good_living_conditions=True, census_done=True))
+
+    assert "Taux de complétion : <strong>100 %</strong>" in html
+    assert "À compléter" not in html
+
+
+def test_the_actors_section_is_there_even_empty(client, operator):
+    site = SiteFactory()
+    html = _html(client, operator, site)
+
+    assert 'id="intervenants"' in html
+    assert "Aucun intervenant n'est déclaré sur ce site." in html
+    assert reverse("settlements:actor_self", kwargs={"pk": site.pk}) in html
+
+
+def test_a_closed_site_lists_its_actors_but_takes_no_new_one(client, operator):
+    site = SiteFactory(closed=True)
+    SiteActor.objects.create(site=site, user=UserFactory(first_name="Hugo", last_name="Garcia"), themes=["sante"])
+    html = _html(client, operator, site)
+
+    assert "Hugo Garcia" in html
+    assert reverse("settlements:actor_self", kwargs={"pk": site.pk}) not in html
+    assert reverse("settlements:actor_add", kwargs={"pk": site.pk}) not in html
 
 
 def _query_count(client, site) -> int:
@@ -147,10 +214,11 @@ def _query_count(client, site) -> int:
     return len(queries)
 
 
-def test_query_count_stays_flat_as_owners_orientations_and_versions_grow(client, correspondent):
+def test_query_count_stays_flat_as_owners_orientations_versions_and_actors_grow(client, correspondent):
     small = SiteFactory(resorbed=True, with_justice=True)
     SiteOwnerFactory(site=small)
     ClosingOrientationFactory(site=small)
+    SiteActor.objects.create(site=small, user=UserFactory(), themes=["sante"])
     large = SiteFactory(resorbed=True, with_justice=True)
     SiteOwnerFactory.create_batch(6, site=large)
     for solution in list(ClosingSolution)[:4]:
@@ -158,6 +226,22 @@ def test_query_count_stays_flat_as_owners_orientations_and_versions_grow(client,
     for population in range(41, 47):
         large.population_total = population
         large.save()
+    for index in range(8):
+        # Each actor in another organisation, some added by someone else, one of them the viewer himself.
+        person = correspondent if index == 0 else UserFactory()
+        SiteActor.objects.create(
+            site=large, user=person, themes=["sante", "autre"], other_theme="Droits", created_by=person
+        )
     client.force_login(correspondent)
+
+    assert _query_count(client, large) == _query_count(client, small)
+
+
+def test_query_count_of_an_open_site_stays_flat_as_actors_grow(client, operator):
+    small, large = SiteFactory(), SiteFactory()
+    SiteActor.objects.create(site=small, user=UserFactory(), themes=["sante"])
+    for _ in range(10):
+        SiteActor.objects.create(site=large, user=UserFactory(), themes=["logement"], created_by=operator)
+    client.force_login(operator)
 
     assert _query_count(client, large) == _query_count(client, small)

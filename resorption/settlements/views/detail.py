@@ -10,13 +10,15 @@ from django.utils.formats import date_format
 
 from resorption.accounts import permissions
 from resorption.settlements import confidential
+from resorption.settlements.actors import site_actors
+from resorption.settlements.completion import completion_percent, missing_criteria
 from resorption.settlements.enums import (
     LivingConditionSection,
     LivingConditionStatus,
     WaterAccessLocation,
     tri_state_label,
 )
-from resorption.settlements.models import STATUS_FIELDS, Site
+from resorption.settlements.models import STATUS_FIELDS, Site, SiteActor
 
 NOT_FILLED = "Non renseigné"
 # "Mis à jour il y a N mois" turns orange past 3 months and red past 6 (§C.7 « coloreUpdatedSince »; the reference's
@@ -35,6 +37,18 @@ STATUS_BADGES = {
 class Row:
     label: str
     value: str
+
+
+@dataclass(frozen=True)
+class ActorRow:
+    """One line of the « Intervenants » section."""
+
+    user_id: int
+    name: str
+    organization: str
+    themes: list[str]
+    is_me: bool
+    can_remove: bool
 
 
 @dataclass(frozen=True)
@@ -149,9 +163,16 @@ LISTS = {
 
 
 def detail(request, pk: int):
-    """The read-only page of a site (issue 4, item 10). Out of the user's scope and missing look alike: 404."""
+    """The read-only page of a site (issue 4, item 10), with the actions the user may take on it. Out of the user's
+    scope and missing look alike: 404. The number of queries does not depend on the number of owners, orientations or
+    actors (tests/settlements/test_views.py)."""
     site = get_object_or_404(Site.objects.visible_to(request.user).with_list_data(), pk=pk)
-    user = request.user
+    return render(request, "settlements/site_detail.html", site_page_context(site, user=request.user))
+
+
+def site_page_context(site: Site, *, user) -> dict[str, Any]:
+    """What the site page shows of `site` to `user` — shared with its print view, so that both hide the same
+    confidential data."""
     # Confidential data goes through the one filter pages, exports and history share; the owners' query is lazy, so it
     # only runs for users who may see them.
     shown = confidential.strip_confidential(
@@ -159,27 +180,56 @@ def detail(request, pk: int):
         user=user,
         commune=site.commune,
     )
-    return render(
-        request,
-        "settlements/site_detail.html",
-        {
-            "site": site,
-            "freshness": _freshness(site.updated_at, today=timezone.localdate()),
-            "sections": [
-                Section("Caractéristiques", _rows(site, CHARACTERISTICS)),
-                Section("Habitants", _rows(site, POPULATION)),
-            ],
-            "living_conditions": [
-                _living_condition(site, section, names) for section, names in LIVING_CONDITIONS.items()
-            ],
-            "justice_rows": _rows(site, [name for name in JUSTICE if name.rstrip("?") in shown], values=shown),
-            "owners": list(shown.get("owners", [])),
-            "closing_rows": _rows(site, CLOSING) if site.is_closed else [],
-            "orientations": list(site.closing_orientations.all()) if site.is_closed else [],
-            "can_access_justice": permissions.can_access_justice(user, site),
-            "can_access_owners": permissions.can_access_owners(user, site),
-        },
-    )
+    actors = _actor_rows(site, site_actors(site), user=user)
+    is_open = not site.is_closed
+    return {
+        "site": site,
+        "freshness": _freshness(site.updated_at, today=timezone.localdate()),
+        "completion": completion_percent(site),
+        "missing_criteria": missing_criteria(site),
+        "sections": [
+            Section("Caractéristiques", _rows(site, CHARACTERISTICS)),
+            Section("Habitants", _rows(site, POPULATION)),
+        ],
+        "living_conditions": [_living_condition(site, section, names) for section, names in LIVING_CONDITIONS.items()],
+        "justice_rows": _rows(site, [name for name in JUSTICE if name.rstrip("?") in shown], values=shown),
+        "owners": list(shown.get("owners", [])),
+        "closing_rows": _rows(site, CLOSING) if site.is_closed else [],
+        "orientations": list(site.closing_orientations.all()) if site.is_closed else [],
+        "actors": actors,
+        "is_actor": any(row.is_me for row in actors),
+        "can_remove_any_actor": any(row.can_remove for row in actors),
+        "can_join_actors": is_open and permissions.can_join_site_actors(user, site),
+        "can_access_justice": permissions.can_access_justice(user, site),
+        "can_access_owners": permissions.can_access_owners(user, site),
+        # A closed site is neither updated nor closed again (§C.6): a new site is declared instead.
+        "can_update": is_open and permissions.can_update_site(user, site),
+        "can_close": is_open and permissions.can_close_site(user, site),
+        "can_fix_status": site.is_closed and permissions.can_fix_site_status(user, site),
+    }
+
+
+def _actor_rows(site: Site, actors: list[SiteActor], *, user) -> list[ActorRow]:
+    rows = []
+    for actor in actors:
+        person, organization = actor.user, actor.user.organization
+        rows.append(
+            ActorRow(
+                user_id=person.pk,
+                name=f"{person.first_name} {person.last_name}",
+                organization=(
+                    f"{organization.name} ({organization.abbreviation})"
+                    if organization.abbreviation
+                    else organization.name
+                ),
+                themes=actor.theme_labels,
+                is_me=person.pk == user.pk,
+                can_remove=permissions.can_remove_site_actor(
+                    user, site, actor_user_id=person.pk, added_by_id=actor.created_by_id
+                ),
+            )
+        )
+    return rows
 
 
 def _freshness(updated_at: datetime.date, *, today: datetime.date) -> dict[str, Any]:

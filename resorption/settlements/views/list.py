@@ -115,6 +115,9 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "clear_url": "?" + QueryDict.fromkeys(["statut"], tab).urlencode(),
             "tab_fields": [form[name] for name in _tab_filters(tab)],
             "justice_fields": [form[name] for name in forms.JUSTICE_FILTERS if name in form.fields],
+            # Who may not declare a site may still report one to the admins (§C.11).
+            "can_declare_site": permissions.can_declare_site(user),
+            "can_report_site": permissions.can_report_site(user),
         },
     )
 

@@ -6,12 +6,13 @@ page never shows a site, or a confidential field, that the screen would not.
 
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from django.utils import timezone
 
 from resorption.settlements import forms
 from resorption.settlements.models import Site
+from resorption.settlements.views import detail
 from resorption.settlements.views import list as site_list
 
 # A national list is thousands of sites: the printout stops here and says so.
@@ -63,6 +64,23 @@ def _flat_choices(choices):
             yield key, label
 
 
+def print_site(request: HttpRequest, pk: int) -> HttpResponse:
+    """One site on paper: the page's sections, read through the page's own context (same confidentiality), without
+    its buttons and forms."""
+    site = get_object_or_404(Site.objects.visible_to(request.user).with_list_data(), pk=pk)
+    context = detail.site_page_context(site, user=request.user)
+    context.update(
+        {
+            "can_remove_any_actor": False,
+            "can_join_actors": False,
+            "back_url": reverse("settlements:detail", kwargs={"pk": site.pk}),
+            "printed_at": timezone.localtime(),
+        }
+    )
+    return render(request, "settlements/print/site_detail.html", context)
+
+
 urlpatterns = [
     path("imprimer/", print_list, name="print_list"),
+    path("<int:pk>/imprimer/", print_site, name="print_site"),
 ]
