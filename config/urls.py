@@ -6,4 +6,5 @@ urlpatterns = [
     path("tableau-de-bord/", include("resorption.dashboard.urls")),
     path("territoires/", include("resorption.territories.urls")),
     path("sites/", include("resorption.settlements.urls")),
+    path("sites/", include("resorption.journal.urls")),
 ]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "resorption.territories",
     "resorption.accounts",
     "resorption.settlements",
+    "resorption.journal",
     "resorption.dashboard",
     "resorption.demo",
 ]
@@ -161,6 +162,13 @@ STORAGES = {
     "default": {"BACKEND": env("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Virus scanning of uploaded files (journal attachments, reference §C.13): clamd's INSTREAM command over a unix socket
+# (CLAMD_SOCKET) or TCP (CLAMD_HOST, CLAMD_PORT). With neither set, files are not scanned and a log line says so.
+CLAMD_SOCKET = env("CLAMD_SOCKET", "")
+CLAMD_HOST = env("CLAMD_HOST", "")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30)
 
 # Outgoing email (Django 6.1 mailers). SMTP in production; see config/settings/dev.py for the development outbox.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Résorption-bidonvilles <ne-pas-repondre@resorption-bidonvilles.test>")

@@ -1,0 +1,252 @@
+"""The site journal (reference §D): entries with their tags, audience and attachments.
+
+An entry is read by everyone who may read the site's journal when it is public, and otherwise only by its author, its
+targets (users, members of targeted organisations) and the holders of « lire tous les messages ciblés » on the site
+(§A.6). That rule lives in `accounts.permissions` (`journal_entries_q`, `can_read_journal_entry`,
+`journal_entry_readers_q`): this module only stores what it reads.
+
+Deleting an entry keeps its row (`deleted_at`, `deleted_by`, `deletion_reason`): it is never shown again, but
+moderation, notifications and history can still account for it.
+"""
+
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from resorption.accounts import permissions
+from resorption.accounts.enums import UserStatus
+from resorption.accounts.models import User
+from resorption.journal.enums import Audience, EntryKind, HealthIntervention
+
+IMAGE_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
+
+
+class TagQuerySet(models.QuerySet):
+    def active(self) -> "TagQuerySet":
+        """The tags offered when writing; retired ones stay on the entries that carry them."""
+        return self.filter(active=True)
+
+
+class Tag(models.Model):
+    """A label from the managed list of journal tags (§D.1 `comment_tags`), such as « Canicule »."""
+
+    uid = models.SlugField("identifiant", max_length=50, unique=True)
+    label = models.CharField("étiquette", max_length=100)
+    # Alert tags are shown as red badges (§D.2: the special tag `canicule`).
+    is_alert = models.BooleanField("étiquette d'alerte", default=False)
+    active = models.BooleanField("proposée à la saisie", default=True)
+    position = models.PositiveSmallIntegerField("ordre d'affichage", default=0)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "étiquette du journal"
+        verbose_name_plural = "étiquettes du journal"
+        ordering = ["position", "label"]
+
+    def __str__(self):
+        return self.label
+
+
+class JournalEntryQuerySet(models.QuerySet):
+    def alive(self) -> "JournalEntryQuerySet":
+        """Entries not deleted: the only ones ever shown."""
+        return self.filter(deleted_at__isnull=True)
+
+    def readable_by(self, user) -> "JournalEntryQuerySet":
+        """Entries the user may read (rule: `permissions.journal_entries_q`). Distinct, as the rule crosses the
+        target relations."""
+        return self.filter(permissions.journal_entries_q(user)).distinct()
+
+    def with_display_data(self) -> "JournalEntryQuerySet":
+        """What an entry shows — author and organisation, site and commune, tags, targets, attachments — in a fixed
+        number of queries whatever the number of entries."""
+        return self.select_related("author__organization", "site__commune").prefetch_related(
+            "tags",
+            models.Prefetch("target_users", queryset=User.objects.select_related("organization")),
+            "target_organizations",
+            "attachments",
+        )
+
+
+def _check(name: str, condition: Q, message: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=condition, name=f"journal_entry_{name}", violation_error_message=message)
+
+
+class JournalEntry(models.Model):
+    site = models.ForeignKey(
+        "settlements.Site", on_delete=models.CASCADE, related_name="journal_entries", verbose_name="site"
+    )
+    # Kept when the author's account goes away: the message stays in the journal, signed « utilisateur supprimé ».
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="journal_entries",
+        verbose_name="auteur",
+    )
+    kind = models.CharField("type", max_length=10, choices=EntryKind.choices, default=EntryKind.MESSAGE)
+    body = models.TextField("message")
+
+    # Audience (§D.2). `is_public` is what the permission rule reads; it follows `audience` (database constraint).
+    audience = models.CharField("destinataires", max_length=20, choices=Audience.choices, default=Audience.PUBLIC)
+    is_public = models.BooleanField("visible de tous les intervenants", default=True)
+    target_organizations = models.ManyToManyField(
+        "accounts.Organization", blank=True, related_name="targeted_journal_entries", verbose_name="structures ciblées"
+    )
+    target_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="targeted_journal_entries",
+        verbose_name="personnes ciblées",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="entries", verbose_name="étiquettes")
+
+    # Health follow-up (§I.2): the day of the intervention and what was done (values of `HealthIntervention`).
+    health_date = models.DateField("date de l'intervention", null=True, blank=True)
+    health_interventions = models.JSONField("interventions", default=list, blank=True)
+
+    created_at = models.DateTimeField("publié le", default=timezone.now)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    edited = models.BooleanField("modifié par son auteur", default=False)
+
+    deleted_at = models.DateTimeField("supprimé le", null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="supprimé par",
+    )
+    deletion_reason = models.TextField("motif de la suppression", blank=True)
+
+    objects = JournalEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message du journal"
+        verbose_name_plural = "messages du journal"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["site", "-created_at"], name="journal_entry_site_created_idx")]
+        constraints = [
+            _check("body_required", ~Q(body=""), "Le message ne peut pas être vide."),
+            _check(
+                "public_iff_audience_public",
+                Q(is_public=True, audience=Audience.PUBLIC) | (Q(is_public=False) & ~Q(audience=Audience.PUBLIC)),
+                "Seul un message adressé à tous les intervenants est public.",
+            ),
+            _check(
+                "health_date_iff_health",
+                Q(kind=EntryKind.HEALTH, health_date__isnull=False)
+                | (~Q(kind=EntryKind.HEALTH) & Q(health_date__isnull=True)),
+                "La date de l'intervention est obligatoire pour un suivi sanitaire, et seulement pour lui.",
+            ),
+            _check(
+                "deletion_details_only_when_deleted",
+                Q(deleted_at__isnull=False) | Q(deleted_by__isnull=True, deletion_reason=""),
+                "Seul un message supprimé a un motif de suppression.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {timezone.localtime(self.created_at):%d/%m/%Y}"
+
+    def save(self, *args, **kwargs):
+        self.is_public = self.audience == Audience.PUBLIC
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "audience" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_public"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("journal:journal", kwargs={"site_id": self.site_id}) + f"#message-{self.pk}"
+
+    def clean(self):
+        super().clean()
+        # Before the constraints are validated: `is_public` follows the audience, as `save()` makes it.
+        self.is_public = self.audience == Audience.PUBLIC
+
+    # What `permissions.can_read_journal_entry` reads (`JournalEntryLike`). The id sets come from the prefetched
+    # targets when `with_display_data()` loaded them.
+
+    @property
+    def commune(self):
+        return self.site.commune
+
+    @property
+    def target_user_ids(self) -> frozenset[int]:
+        return frozenset(user.pk for user in self.target_users.all())
+
+    @property
+    def target_organization_ids(self) -> frozenset[int]:
+        return frozenset(organization.pk for organization in self.target_organizations.all())
+
+    @property
+    def target_labels(self) -> list[str]:
+        """The targets as the page lists them: organisations, then people with their organisation."""
+        return [organization.name for organization in self.target_organizations.all()] + [
+            f"{user.full_name} ({user.organization.name})" for user in self.target_users.all()
+        ]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_health(self) -> bool:
+        return self.kind == EntryKind.HEALTH
+
+    @property
+    def health_intervention_labels(self) -> list[str]:
+        return [label for value, label in HealthIntervention.choices if value in self.health_interventions]
+
+    def audience_users(self) -> models.QuerySet[User]:
+        """The active accounts of active organisations that may read this entry — who a notification about it may
+        reach (rule: `permissions.journal_entry_readers_q`, the user-side twin of `can_read_journal_entry`)."""
+        return User.objects.filter(status=UserStatus.ACTIVE, organization__active=True).filter(
+            permissions.journal_entry_readers_q(self)
+        )
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    """A random key under `journal/`: nothing the user wrote (name, extension case) reaches the storage path, and no
+    path can be guessed from another. The original name is kept in `Attachment.original_name`."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"journal/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file joined to a journal entry (§C.13), checked from its bytes before it is stored. Served only through the
+    journal's view, which checks the entry's permission again: storage paths are never shown."""
+
+    uuid = models.UUIDField("identifiant public", default=uuid.uuid4, unique=True, editable=False)
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.CASCADE, related_name="attachments", verbose_name="message"
+    )
+    file = models.FileField("fichier", upload_to=_attachment_path, max_length=255)
+    original_name = models.CharField("nom du fichier", max_length=255)
+    size = models.PositiveIntegerField("taille (octets)")
+    # Detected from the bytes, never taken from the browser.
+    content_type = models.CharField("type de contenu", max_length=100)
+    created_at = models.DateTimeField("ajoutée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
+        ordering = ["entry", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("journal:attachment", kwargs={"site_id": self.entry.site_id, "attachment_uuid": self.uuid})
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in IMAGE_CONTENT_TYPES

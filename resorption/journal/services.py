@@ -1,0 +1,385 @@
+"""Writing and reading the site journal (reference §D.2–D.3, §I.2, §A.6).
+
+Writes: `journal_entry_post`, `journal_entry_edit`, `journal_entry_delete`. Each fetches the site through
+`Site.objects.visible_to(user)` and the entry through the entries the user may read (`DoesNotExist` otherwise: a 404
+for the views), checks the permission in `accounts.permissions` (`PermissionDenied`), and reports broken rules as a
+`ValidationError` in French keyed by the form field it belongs to (`kind`, `body`, `audience`,
+`target_organizations`, `target_users`, `tags`, `files`, `health_date`, `health_interventions`, `reason`).
+
+Reads: `entries_for(user, site)` and `attachment_for(user, site, uuid)`, which apply the audience rule of §A.6 before
+anything reaches a page or a file download.
+
+Files are checked (type from the bytes, size) and scanned before anything is written; a file is stored only with its
+entry, and the stored files are removed again if the entry's transaction fails.
+"""
+
+import datetime
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from resorption.accounts import permissions
+from resorption.accounts.enums import AreaType, UserStatus
+from resorption.accounts.models import Organization, User
+from resorption.emails.services import email_queue
+from resorption.journal import antivirus
+from resorption.journal.attachments import MAX_FILES, CheckedFile, check_file
+from resorption.journal.enums import Audience, EntryKind, HealthIntervention
+from resorption.journal.models import Attachment, JournalEntry, Tag
+from resorption.settlements.models import Site
+
+NO_RIGHT_TO_POST = "Vous n'avez pas les droits suffisants pour ajouter un message dans le journal de ce site."
+ONLY_THE_AUTHOR_EDITS = "Seul l'auteur d'un message peut le modifier."
+NO_RIGHT_TO_DELETE = "Vous n'avez pas le droit de supprimer ce message."
+BODY_REQUIRED = "Le message ne peut pas être vide."
+REASON_REQUIRED = "Vous devez préciser le motif de suppression du message : il sera envoyé à son auteur."
+TARGETS_REQUIRED = "Choisissez au moins une structure ou une personne destinataire."
+NO_PREFECTURE_NOR_DDETS = (
+    "Ni la préfecture ni la DDETS de ce département ne sont inscrites sur la plateforme : choisissez d'autres "
+    "destinataires."
+)
+TOO_MANY_FILES = f"Vous pouvez joindre au plus {MAX_FILES} fichiers à un message."
+# Organisation types (accounts migration 0002) resolved by the audience « préfecture et DDETS » (§D.2 `pref_et_ddets`).
+PREFECTURE_DDETS_TYPES = ("prefecture_departement", "ddets")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reads
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def entries_for(user: User, site: Site, *, kind: str | None = None, tag: str | None = None) -> QuerySet[JournalEntry]:
+    """The entries of the site's journal the user may read, newest first, not deleted, with everything a page shows
+    prefetched (a fixed number of queries whatever the number of entries, tags, targets and attachments). `kind`
+    keeps one kind of entry; `tag` (a tag uid) the entries carrying that tag."""
+    entries = JournalEntry.objects.filter(site=site).alive().readable_by(user)
+    if kind is not None:
+        entries = entries.filter(kind=kind)
+    if tag:
+        entries = entries.filter(tags__uid=tag)
+    return entries.with_display_data()
+
+
+def attachment_for(user: User, site: Site, attachment_uuid: uuid.UUID) -> Attachment:
+    """The attachment, if its entry belongs to the site, is not deleted and the user may read it (§A.6: a targeted
+    message's files follow the message); `Attachment.DoesNotExist` otherwise, whatever the reason."""
+    attachment = (
+        Attachment.objects.select_related("entry__site__commune")
+        .prefetch_related("entry__target_users", "entry__target_organizations")
+        .get(uuid=attachment_uuid, entry__site=site, entry__deleted_at__isnull=True)
+    )
+    if not permissions.can_read_journal_entry(user, attachment.entry):
+        raise Attachment.DoesNotExist
+    return attachment
+
+
+def audience_choices(site: Site) -> tuple[QuerySet[Organization], QuerySet[User]]:
+    """The organisations and people offered for a custom audience: the active organisations located in the site's
+    département (at its level, or at one of its communes or EPCI), and their active members."""
+    code = site.commune.departement_id
+    located = Q(departement_id=code) | Q(commune__departement_id=code) | Q(epci__departements=code)
+    organizations = Organization.objects.filter(located, active=True).distinct().order_by("name")
+    users = (
+        User.objects.filter(status=UserStatus.ACTIVE, organization__in=organizations.values("pk"))
+        .select_related("organization")
+        .order_by("last_name", "first_name", "pk")
+    )
+    return organizations, users
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Writes
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Targets:
+    organizations: list[Organization]
+    users: list[User]
+
+
+def journal_entry_post(
+    *,
+    user: User,
+    site_id: int,
+    body: str,
+    kind: str = EntryKind.MESSAGE,
+    audience: str = Audience.PUBLIC,
+    target_organization_ids: Iterable[int] = (),
+    target_user_ids: Iterable[int] = (),
+    tags: Iterable[str] = (),
+    files: Sequence = (),
+    health_date: datetime.date | None = None,
+    health_interventions: Iterable[str] = (),
+) -> JournalEntry:
+    """Posts an entry in the site's journal (§D.2), for users who may write in it on the site's commune.
+
+    `audience`: « public » (every reader of the journal), « préfecture et DDETS » (the server targets the préfecture
+    and DDETS organisations of the site's département) or « custom » (at least one active organisation or user among
+    `target_organization_ids` / `target_user_ids`). `tags` are uids of active tags. `files` are uploaded files,
+    at most `MAX_FILES`, each checked from its bytes and scanned. A health follow-up (`kind="health"`, §I.2) has the
+    date of the intervention (not in the future, not before the site was built) and at least one intervention.
+
+    Not wrapped in one transaction on purpose: the antivirus scan talks to an outside system, and runs before the
+    short transaction that writes the entry, its targets, tags and files.
+    """
+    site = _site(user=user, site_id=site_id)
+    if not permissions.can_post_in_journal(user, site):
+        raise PermissionDenied(NO_RIGHT_TO_POST)
+
+    errors: dict[str, list[str]] = {}
+    body = (body or "").strip()
+    if not body:
+        _add(errors, "body", BODY_REQUIRED)
+    if kind not in EntryKind.values:
+        _add(errors, "kind", "Choisissez le type de publication parmi ceux proposés.")
+    interventions = _health(site, kind, health_date, health_interventions, errors)
+    if kind != EntryKind.HEALTH:
+        health_date = None
+    targets = _targets(site, audience, target_organization_ids, target_user_ids, errors)
+    chosen_tags = _tags(tags, errors)
+    checked = _files(files, errors)
+    if errors:
+        raise ValidationError(errors)
+    # Only a post that is otherwise valid reaches the antivirus.
+    for each in checked:
+        try:
+            antivirus.check_clean(each.file, name=each.name)
+        except ValidationError as error:
+            for message in error.messages:
+                _add(errors, "files", message)
+    if errors:
+        raise ValidationError(errors)
+
+    entry = JournalEntry(
+        site=site,
+        author=user,
+        kind=kind,
+        body=body,
+        audience=audience,
+        health_date=health_date,
+        health_interventions=interventions,
+    )
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            entry.full_clean()
+            entry.save()
+            entry.target_organizations.set(targets.organizations)
+            entry.target_users.set(targets.users)
+            entry.tags.set(chosen_tags)
+            for each in checked:
+                attachment = Attachment(
+                    entry=entry, original_name=each.name, size=each.size, content_type=each.content_type
+                )
+                # The name only carries the extension: `Attachment.file`'s upload_to draws the stored path at random.
+                attachment.file.save(f"piece-jointe.{each.extension}", File(each.file), save=False)
+                stored.append(str(attachment.file.name))
+                attachment.save()
+    except BaseException:
+        _delete_stored(stored)
+        raise
+    return entry
+
+
+@transaction.atomic
+def journal_entry_edit(*, user: User, entry_id: int, body: str, tags: Iterable[str] = ()) -> JournalEntry:
+    """Changes the text and tags of an entry (§D.3): its author only; the text may not become empty. The entry is
+    marked as edited."""
+    entry = _readable_entry(user=user, entry_id=entry_id)
+    if not permissions.can_edit_journal_entry(user, entry):
+        raise PermissionDenied(ONLY_THE_AUTHOR_EDITS)
+    errors: dict[str, list[str]] = {}
+    body = (body or "").strip()
+    if not body:
+        _add(errors, "body", BODY_REQUIRED)
+    chosen_tags = _tags(tags, errors, keep=entry.tags.all())
+    if errors:
+        raise ValidationError(errors)
+    entry.body = body
+    entry.edited = True
+    entry.full_clean()
+    entry.save(update_fields=["body", "edited", "updated_at"])
+    entry.tags.set(chosen_tags)
+    return entry
+
+
+@transaction.atomic
+def journal_entry_delete(*, user: User, entry_id: int, reason: str = "") -> JournalEntry:
+    """Deletes an entry (§D.3): its author, without a reason; or a moderator of the site's journal (admins on their
+    areas), with a mandatory reason, emailed to the author with his message. The row is kept, marked deleted: it is
+    never shown again."""
+    entry = _readable_entry(user=user, entry_id=entry_id)
+    if not permissions.can_delete_journal_entry(user, entry):
+        raise PermissionDenied(NO_RIGHT_TO_DELETE)
+    reason = (reason or "").strip()
+    moderated = entry.author_id != user.pk
+    if moderated and not reason:
+        raise ValidationError({"reason": [REASON_REQUIRED]})
+    entry.deleted_at = timezone.now()
+    entry.deleted_by = user
+    entry.deletion_reason = reason
+    entry.full_clean()
+    entry.save(update_fields=["deleted_at", "deleted_by", "deletion_reason"])
+    if moderated:
+        _tell_author_of_deletion(entry)
+    return entry
+
+
+def journal_url(site: Site) -> str:
+    """The absolute address of the site's journal, for emails."""
+    return settings.BASE_URL + reverse("journal:journal", kwargs={"site_id": site.pk})
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _site(*, user: User, site_id: int) -> Site:
+    return Site.objects.visible_to(user).select_related("commune").get(pk=site_id)
+
+
+def _readable_entry(*, user: User, entry_id: int) -> JournalEntry:
+    """The entry, locked, if it is not deleted, its site is in the user's sight and he may read it."""
+    readable = JournalEntry.objects.alive().readable_by(user).filter(site__in=Site.objects.visible_to(user))
+    if not readable.filter(pk=entry_id).exists():
+        raise JournalEntry.DoesNotExist
+    return (
+        JournalEntry.objects.select_for_update(of=("self",))
+        .select_related("site__commune", "author")
+        .prefetch_related("target_users", "target_organizations")
+        .get(pk=entry_id)
+    )
+
+
+def _health(
+    site: Site,
+    kind: str,
+    health_date: datetime.date | None,
+    interventions: Iterable[str],
+    errors: dict[str, list[str]],
+) -> list[str]:
+    """The interventions of a health follow-up in the order of `HealthIntervention`, after checking its date (§I.2:
+    not in the future, not before the site was built); an empty list for any other kind."""
+    if kind != EntryKind.HEALTH:
+        return []
+    chosen = set(interventions)
+    if health_date is None:
+        _add(errors, "health_date", "La date de l'intervention est obligatoire.")
+    elif health_date > timezone.localdate():
+        _add(errors, "health_date", "La date de l'intervention ne peut pas être dans le futur.")
+    elif site.built_at is not None and health_date < site.built_at:
+        _add(errors, "health_date", "La date de l'intervention ne peut pas précéder la date d'installation du site.")
+    if not chosen:
+        _add(errors, "health_interventions", "Cochez au moins une intervention.")
+    if chosen - set(HealthIntervention.values):
+        _add(errors, "health_interventions", "Choisissez les interventions parmi celles proposées.")
+    return [value for value in HealthIntervention.values if value in chosen]
+
+
+def _targets(
+    site: Site,
+    audience: str,
+    organization_ids: Iterable[int],
+    user_ids: Iterable[int],
+    errors: dict[str, list[str]],
+) -> _Targets:
+    """Who a targeted entry is addressed to. Targets sent with another audience than « custom » are ignored: the
+    audience radio decides."""
+    if audience == Audience.PUBLIC:
+        return _Targets([], [])
+    if audience == Audience.PREFECTURE_DDETS:
+        organizations = list(
+            Organization.objects.filter(
+                type__uid__in=PREFECTURE_DDETS_TYPES,
+                active=True,
+                area_type=AreaType.DEPARTEMENT,
+                departement_id=site.commune.departement_id,
+            )
+        )
+        if not organizations:
+            _add(errors, "audience", NO_PREFECTURE_NOR_DDETS)
+        return _Targets(organizations, [])
+    if audience != Audience.CUSTOM:
+        _add(errors, "audience", "Choisissez les destinataires parmi les possibilités proposées.")
+        return _Targets([], [])
+
+    organization_ids = {int(pk) for pk in organization_ids}
+    user_ids = {int(pk) for pk in user_ids}
+    organizations = list(Organization.objects.filter(pk__in=organization_ids, active=True))
+    users = list(User.objects.filter(pk__in=user_ids, status=UserStatus.ACTIVE, organization__active=True))
+    if len(organizations) != len(organization_ids):
+        _add(errors, "target_organizations", "Une des structures choisies n'existe pas ou n'est plus active.")
+    if len(users) != len(user_ids):
+        _add(errors, "target_users", "Une des personnes choisies n'existe pas ou n'a plus de compte actif.")
+    if not organization_ids and not user_ids:
+        _add(errors, "audience", TARGETS_REQUIRED)
+    return _Targets(organizations, users)
+
+
+def _tags(uids: Iterable[str], errors: dict[str, list[str]], *, keep: Iterable[Tag] = ()) -> list[Tag]:
+    """The active tags of these uids; `keep` are tags the entry already carries, accepted even if retired since."""
+    uids = set(uids)
+    if not uids:
+        return []
+    kept = {tag.uid: tag for tag in keep}
+    found = {tag.uid: tag for tag in Tag.objects.active().filter(uid__in=uids - set(kept))}
+    found.update({uid: tag for uid, tag in kept.items() if uid in uids})
+    if set(found) != uids:
+        _add(errors, "tags", "Choisissez les étiquettes parmi celles proposées.")
+    return list(found.values())
+
+
+def _files(files: Sequence, errors: dict[str, list[str]]) -> list[CheckedFile]:
+    if len(files) > MAX_FILES:
+        _add(errors, "files", TOO_MANY_FILES)
+        return []
+    checked = []
+    for upload in files:
+        try:
+            checked.append(check_file(upload))
+        except ValidationError as error:
+            for message in error.messages:
+                _add(errors, "files", message)
+    return checked
+
+
+def _delete_stored(names: list[str]) -> None:
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        storage.delete(name)
+
+
+def _tell_author_of_deletion(entry: JournalEntry) -> None:
+    """Emails the author the reason and his message (§D.3 `user_comment_deletion`). An author whose account is gone
+    or no longer active is not written to: the deletion stays recorded on the entry."""
+    author = entry.author
+    if author is None or author.status != UserStatus.ACTIVE:
+        return
+    site = entry.site
+    email_queue(
+        to=[author.email],
+        template="journal_entry_deleted",
+        context={
+            "author": author,
+            "site": site,
+            "commune": site.commune,
+            "entry": entry,
+            "posted_at": timezone.localtime(entry.created_at),
+            "reason": entry.deletion_reason,
+            "journal_url": journal_url(site),
+        },
+    )

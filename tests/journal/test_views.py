@@ -1,0 +1,498 @@
+"""The journal pages through the HTTP client: who sees what, posting with files, editing, deleting, downloading."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.template import Context, Template
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from resorption.accounts.models import User
+from resorption.journal.enums import Audience, EntryKind
+from resorption.journal.models import Attachment, JournalEntry
+from tests.accounts.factories import UserFactory
+from tests.accounts.helpers import text
+from tests.journal import files
+from tests.journal.factories import AttachmentFactory, JournalEntryFactory, TagFactory
+from tests.journal.files import upload
+from tests.settlements.factories import SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Réunion confidentielle avec la préfecture mardi"
+
+
+def journal_url(site, **query) -> str:
+    url = reverse("journal:journal", kwargs={"site_id": site.pk})
+    return url + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
+
+
+def attachment_url(attachment, preview: bool = False) -> str:
+    return attachment.get_absolute_url() + ("?apercu=1" if preview else "")
+
+
+def page(client, user, site, **query) -> str:
+    client.force_login(user)
+    response = client.get(journal_url(site, **query))
+    assert response.status_code == 200
+    return text(response)
+
+
+def stored_files() -> list[Path]:
+    media = Path(settings.MEDIA_ROOT)
+    return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
+
+
+@pytest.fixture
+def targeted(site, author, target):
+    """A message to `target` alone, with a PDF."""
+    entry = JournalEntryFactory(site=site, author=author, targeted=True, target_users=[target], body=SECRET)
+    AttachmentFactory(
+        entry=entry,
+        file=ContentFile(files.PDF, name="x.pdf"),
+        original_name="ordre du jour.pdf",
+        size=len(files.PDF),
+        content_type="application/pdf",
+    )
+    return entry
+
+
+# Reading -------------------------------------------------------------------------------------------------------------
+
+
+def test_the_journal_shows_the_messages_with_author_tags_and_the_form(client, author, bystander, site):
+    canicule = TagFactory(uid="canicule")
+    JournalEntryFactory(site=site, author=bystander, body="Forte chaleur, distribution d'eau.", tags=[canicule])
+
+    html = page(client, author, site)
+
+    assert "Journal du site" in html
+    assert "Forte chaleur, distribution d'eau." in html
+    assert "Bastien Passant" in html and bystander.organization.name in html
+    assert "fr-badge--error" in html and "Canicule" in html
+    assert "Nouveau message" in html
+    assert "Tous les intervenants du site" in html
+    assert "ni nom, ni âge, ni origine, ni état de santé d'une personne" in html
+
+
+def test_an_observer_reads_without_a_form(client, observer, site):
+    JournalEntryFactory(site=site, body="Passage de la maraude.")
+
+    html = page(client, observer, site)
+
+    assert "Passage de la maraude." in html
+    assert "Nouveau message" not in html and 'enctype="multipart/form-data"' not in html
+    client.force_login(observer)
+    assert client.post(journal_url(site), {"body": "Bonjour", "audience": "public"}).status_code == 403
+
+
+def test_deleted_messages_are_never_shown(client, author, site):
+    JournalEntryFactory(site=site, author=author, body="Message retiré", deleted_at=timezone.now())
+
+    assert "Message retiré" not in page(client, author, site)
+
+
+@pytest.mark.parametrize("name", ["journal:journal", "journal:edit", "journal:delete", "journal:attachment"])
+def test_a_site_out_of_sight_is_not_found_on_every_journal_page(client, outsider, site, name):
+    attachment = AttachmentFactory(entry=JournalEntryFactory(site=site))
+    kwargs = {"site_id": site.pk}
+    if name in ("journal:edit", "journal:delete"):
+        kwargs["entry_id"] = attachment.entry_id
+    if name == "journal:attachment":
+        kwargs["attachment_uuid"] = attachment.uuid
+    client.force_login(outsider)
+
+    assert client.get(reverse(name, kwargs=kwargs)).status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_login(site):
+    response = Client().get(journal_url(site))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+# Targeted messages (§A.6) --------------------------------------------------------------------------------------------
+
+
+def test_a_targeted_message_and_its_file_are_hidden_from_who_is_not_in_its_audience(client, bystander, targeted, site):
+    html = page(client, bystander, site)
+
+    assert SECRET not in html and "ordre du jour.pdf" not in html
+    attachment = targeted.attachments.get()
+    assert client.get(attachment_url(attachment)).status_code == 404
+    assert client.get(reverse("journal:edit", kwargs={"site_id": site.pk, "entry_id": targeted.pk})).status_code == 404
+
+
+@pytest.mark.parametrize("reader", ["target", "author", "correspondent"])
+def test_a_targeted_message_and_its_file_reach_its_target_its_author_and_private_readers(
+    client, request, targeted, site, reader
+):
+    user = request.getfixturevalue(reader)
+
+    html = page(client, user, site)
+
+    assert SECRET in html and "Message ciblé" in html
+    assert "Destinataires : Théo Destinataire" in html
+    response = client.get(attachment_url(targeted.attachments.get()))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == files.PDF
+
+
+def test_a_message_to_an_organisation_reaches_its_members(client, author, bystander, prefecture, site):
+    agent = UserFactory(role="intervener", organization=prefecture)
+    JournalEntryFactory(
+        site=site, author=author, audience=Audience.PREFECTURE_DDETS, target_organizations=[prefecture], body=SECRET
+    )
+
+    assert SECRET in page(client, agent, site)
+    assert SECRET not in page(client, bystander, site)
+
+
+# Posting -------------------------------------------------------------------------------------------------------------
+
+
+def test_posting_a_targeted_message_with_files(client, author, target, site):
+    TagFactory(uid="sante", label="Santé")
+    client.force_login(author)
+
+    response = client.post(
+        journal_url(site),
+        {
+            "kind": "message",
+            "body": "Vaccination prévue jeudi.",
+            "audience": "custom",
+            "target_users": [target.pk],
+            "tags": ["sante"],
+            "files": [upload("photo.png", files.PNG), upload("note.pdf", files.PDF)],
+        },
+    )
+
+    entry = JournalEntry.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == journal_url(site) + f"#message-{entry.pk}"
+    assert entry.author == author and not entry.is_public and entry.target_user_ids == {target.pk}
+    assert [tag.uid for tag in entry.tags.all()] == ["sante"]
+    assert sorted(entry.attachments.values_list("original_name", flat=True)) == ["note.pdf", "photo.png"]
+    html = text(client.get(response["Location"]))
+    assert "Votre publication a été ajoutée au journal du site." in html
+    assert "Vaccination prévue jeudi." in html
+    preview = entry.attachments.get(original_name="photo.png")
+    assert f'src="{attachment_url(preview, preview=True)}"' in html
+    assert 'alt="Aperçu de photo.png"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "rapport.pdf",
+            files.EXE,
+            "Le fichier « rapport.pdf » a été refusé : son contenu n'est pas celui d'un fichier .pdf.",
+        ),
+        (
+            "gros.pdf",
+            files.PDF + b"0" * (10 * 1024 * 1024),
+            "Le fichier « gros.pdf » dépasse la taille maximale de 10 Mo",
+        ),
+        ("virus.exe", files.EXE, "Le format du fichier « virus.exe » n'est pas accepté."),
+    ],
+)
+def test_a_refused_file_comes_back_next_to_the_field_and_nothing_is_saved(
+    client, author, site, name, content, message
+):
+    client.force_login(author)
+
+    response = client.post(
+        journal_url(site),
+        {"kind": "message", "body": "Voir pièce jointe.", "audience": "public", "files": [upload(name, content)]},
+    )
+
+    assert response.status_code == 200
+    html = text(response)
+    assert message in html
+    assert 'id="id_files-desc-error"' in html
+    assert "Voir pièce jointe." in html  # the text typed is kept
+    assert not JournalEntry.objects.exists() and not Attachment.objects.exists()
+    assert stored_files() == []
+
+
+def test_a_custom_audience_without_targets_is_refused_in_french(client, author, site):
+    client.force_login(author)
+
+    response = client.post(journal_url(site), {"kind": "message", "body": "Bonjour", "audience": "custom"})
+
+    assert response.status_code == 200
+    assert "Choisissez au moins une structure ou une personne destinataire." in text(response)
+    assert not JournalEntry.objects.exists()
+
+
+def test_a_health_follow_up_is_posted_in_its_own_tab(client, author, site):
+    client.force_login(author)
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    form_page = text(client.get(journal_url(site, onglet="sanitaire")))
+    assert "Nouveau suivi sanitaire" in form_page and "Sensibilisation à la vaccination" in form_page
+    assert "Précisions sur l'intervention" in form_page
+
+    response = client.post(
+        journal_url(site, onglet="sanitaire"),
+        {
+            "kind": "health",
+            "health_date": day.isoformat(),
+            "health_interventions": ["equipe_mobile_vaccination"],
+            "body": "Dix personnes vaccinées.",
+            "audience": "public",
+        },
+    )
+
+    entry = JournalEntry.objects.get()
+    assert response.status_code == 302 and entry.kind == EntryKind.HEALTH and entry.health_date == day
+    assert "Dix personnes vaccinées." in page(client, author, site, onglet="sanitaire")
+    assert "Dix personnes vaccinées." not in page(client, author, site)
+
+
+def test_a_health_follow_up_without_date_comes_back_in_its_tab(client, author, site):
+    client.force_login(author)
+
+    response = client.post(
+        journal_url(site, onglet="sanitaire"),
+        {"kind": "health", "body": "Passage.", "audience": "public", "health_interventions": ["equipe_maraude"]},
+    )
+
+    html = text(response)
+    assert response.status_code == 200
+    assert "La date de l'intervention est obligatoire." in html and "Nouveau suivi sanitaire" in html
+
+
+def test_the_tag_filter_keeps_the_tagged_messages(client, author, site):
+    canicule = TagFactory(uid="canicule")
+    JournalEntryFactory(site=site, body="Chaleur", tags=[canicule])
+    JournalEntryFactory(site=site, body="Rentrée scolaire")
+
+    html = page(client, author, site, etiquette="canicule")
+
+    assert "Chaleur" in html and "Rentrée scolaire" not in html
+
+
+# Editing and deleting ------------------------------------------------------------------------------------------------
+
+
+def test_the_author_edits_his_message(client, author, site):
+    entry = JournalEntryFactory(site=site, author=author, body="Texte initial")
+    url = reverse("journal:edit", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+    client.force_login(author)
+    assert "Texte initial" in text(client.get(url))
+
+    response = client.post(url, {"body": "Texte corrigé"})
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.body == "Texte corrigé" and entry.edited
+    assert "(modifié)" in page(client, author, site)
+
+
+def test_someone_else_may_not_edit(client, author, correspondent, site):
+    entry = JournalEntryFactory(site=site, author=author, body="Texte initial")
+    url = reverse("journal:edit", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+    client.force_login(correspondent)
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"body": "Piraté"}).status_code == 403
+    entry.refresh_from_db()
+    assert entry.body == "Texte initial"
+
+
+def test_edit_and_delete_links_are_shown_only_to_who_may_use_them(client, author, bystander, local_admin, site):
+    entry = JournalEntryFactory(site=site, author=author)
+    edit = reverse("journal:edit", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+    delete = reverse("journal:delete", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+
+    as_author, as_bystander, as_admin = (page(client, user, site) for user in (author, bystander, local_admin))
+
+    assert edit in as_author and delete in as_author
+    assert edit not in as_bystander and delete not in as_bystander
+    assert edit not in as_admin and delete in as_admin
+
+
+def test_the_author_deletes_his_message(client, author, site):
+    entry = JournalEntryFactory(site=site, author=author, body="À retirer")
+    url = reverse("journal:delete", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+    client.force_login(author)
+    confirmation = text(client.get(url))
+    assert "À retirer" in confirmation and "Motif de la suppression" not in confirmation
+
+    response = client.post(url)
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.deleted_at is not None
+    assert "À retirer" not in page(client, author, site)
+
+
+def test_a_moderator_deletes_with_a_reason_and_the_author_is_emailed(
+    client, author, local_admin, site, django_capture_on_commit_callbacks
+):
+    entry = JournalEntryFactory(site=site, author=author, body="Nom d'un habitant")
+    url = reverse("journal:delete", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+    client.force_login(local_admin)
+
+    without = client.post(url, {"reason": ""})
+    assert without.status_code == 200
+    assert "Vous devez préciser le motif de suppression du message." in text(without)
+    entry.refresh_from_db()
+    assert entry.deleted_at is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"reason": "Donnée personnelle"})
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.deleted_at is not None and entry.deletion_reason == "Donnée personnelle"
+    [sent] = mail.outbox
+    assert sent.to == [author.email] and "Donnée personnelle" in sent.body and "Nom d'un habitant" in sent.body
+
+
+def test_someone_who_is_no_moderator_may_not_delete(client, author, bystander, site):
+    entry = JournalEntryFactory(site=site, author=author)
+    url = reverse("journal:delete", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+    client.force_login(bystander)
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"reason": "Hors sujet"}).status_code == 403
+
+
+# Attachments ---------------------------------------------------------------------------------------------------------
+
+
+def test_files_are_downloaded_with_their_name_and_images_previewed_inline(client, author, site):
+    entry = JournalEntryFactory(site=site, author=author)
+    image = AttachmentFactory(entry=entry, original_name="photo du site.png")
+    client.force_login(author)
+
+    download = client.get(attachment_url(image))
+    preview = client.get(attachment_url(image, preview=True))
+
+    assert download.status_code == 200 and preview.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert (
+        "photo%20du%20site.png" in download["Content-Disposition"]
+        or "photo du site.png" in download["Content-Disposition"]
+    )
+    assert preview["Content-Disposition"].startswith("inline;")
+    assert preview["Content-Type"] == "image/png"
+    assert download["Cache-Control"] == "private, no-store"
+    assert b"".join(preview.streaming_content) == files.PNG
+    download.close()
+    preview.close()
+
+
+def test_only_images_are_shown_inline(client, author, targeted, site):
+    client.force_login(author)
+
+    response = client.get(attachment_url(targeted.attachments.get(), preview=True))
+
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Type"] == "application/pdf"
+    response.close()
+
+
+def test_files_of_deleted_messages_and_of_other_sites_are_not_found(client, author, site):
+    deleted = AttachmentFactory(entry=JournalEntryFactory(site=site, author=author, deleted_at=timezone.now()))
+    elsewhere = AttachmentFactory(entry=JournalEntryFactory(site=SiteFactory(), author=author))
+    client.force_login(author)
+
+    assert client.get(attachment_url(deleted)).status_code == 404
+    wrong_site = reverse("journal:attachment", kwargs={"site_id": site.pk, "attachment_uuid": elsewhere.uuid})
+    assert client.get(wrong_site).status_code == 404
+
+
+# Query budget --------------------------------------------------------------------------------------------------------
+
+
+def test_the_journal_page_costs_the_same_number_of_queries_whatever_the_number_of_entries(
+    client, author, target, prefecture, site
+):
+    tags = [TagFactory() for _ in range(3)]
+
+    def add_entries(count: int) -> None:
+        for _ in range(count):
+            entry = JournalEntryFactory(
+                site=site,
+                author=UserFactory(),
+                targeted=True,
+                target_users=[author, target],
+                target_organizations=[prefecture],
+                tags=tags,
+            )
+            AttachmentFactory(entry=entry)
+            AttachmentFactory(entry=entry, original_name="autre.png")
+
+    client.force_login(author)
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(journal_url(site))
+        assert response.status_code == 200
+        return len(queries)
+
+    add_entries(2)
+    few = count_queries()
+    add_entries(10)
+    many = count_queries()
+
+    assert many == few
+    assert few <= 20, few
+
+
+# The site page's include ---------------------------------------------------------------------------------------------
+
+
+def test_the_latest_messages_tag_shows_what_the_user_may_read(author, bystander, target, site):
+    JournalEntryFactory(site=site, body="Premier message", created_at=timezone.now() - datetime.timedelta(days=3))
+    JournalEntryFactory(site=site, author=author, targeted=True, target_users=[target], body=SECRET)
+    JournalEntryFactory(site=site, body="Dernier message")
+    template = Template("{% load journal_tags %}{% journal_latest site %}")
+
+    def render(user) -> str:
+        request = RequestFactory().get("/")
+        request.user = user
+        return template.render(Context({"request": request, "site": site}))
+
+    for_bystander = render(bystander)
+    for_target = render(target)
+
+    assert "Dernier message" in for_bystander and "Premier message" in for_bystander and SECRET not in for_bystander
+    assert SECRET in for_target and "Premier message" in for_target
+    assert reverse("journal:journal", kwargs={"site_id": site.pk}) in for_bystander
+    assert "Écrire un message" in for_bystander
+
+
+def test_the_latest_messages_tag_costs_the_same_number_of_queries_whatever_the_journal_holds(author, target, site):
+    template = Template("{% load journal_tags %}{% journal_latest site %}")
+    request = RequestFactory().get("/")
+    request.user = author
+
+    def count_queries() -> int:
+        request.user = User.objects.get(pk=author.pk)  # a fresh object: permissions not cached
+        with CaptureQueriesContext(connection) as queries:
+            template.render(Context({"request": request, "site": site}))
+        return len(queries)
+
+    def add_entries(count: int) -> None:
+        for _ in range(count):
+            entry = JournalEntryFactory(
+                site=site, targeted=True, target_users=[author, target], tags=[TagFactory(), TagFactory()]
+            )
+            AttachmentFactory(entry=entry)
+
+    add_entries(1)
+    few = count_queries()
+    add_entries(6)
+
+    assert count_queries() == few
