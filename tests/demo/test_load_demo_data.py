@@ -3,7 +3,10 @@ from django.core.management import call_command
 
 from resorption.accounts.models import User
 from resorption.demo import data as demo_data
+from resorption.demo import journal as demo_journal
 from resorption.demo import sites as demo_sites
+from resorption.journal.enums import Audience, EntryKind
+from resorption.journal.models import JournalEntry
 from resorption.settlements.enums import SiteActorTheme, SiteStatus
 from resorption.settlements.models import ClosingOrientation, Site, SiteActor, SiteOwner
 
@@ -81,3 +84,16 @@ def test_an_actor_removed_by_hand_comes_back_and_nothing_is_doubled():
     call_command("load_demo_data", verbosity=0)
 
     assert SiteActor.objects.count() == len(demo_sites.ACTORS)
+
+
+def test_demo_journal_is_posted_once_and_its_targeted_message_stays_with_its_audience():
+    call_command("load_demo_data", verbosity=0)
+    call_command("load_demo_data", verbosity=0)
+
+    assert JournalEntry.objects.count() == len(demo_journal.ENTRIES)
+    targeted = JournalEntry.objects.get(audience=Audience.PREFECTURE_DDETS)
+    readers = set(JournalEntry.objects.alive().readable_by(User.objects.get(email="correspondant-33@demo.test")))
+    assert targeted in readers  # the DDETS of the Gironde is addressed
+    intervener = User.objects.get(email="intervenant-33@demo.test")
+    assert targeted not in set(JournalEntry.objects.alive().readable_by(intervener))
+    assert JournalEntry.objects.filter(kind=EntryKind.HEALTH).exists()

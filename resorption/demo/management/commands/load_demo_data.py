@@ -1,4 +1,5 @@
-"""Load the demo world (idempotent): territories if missing, organisations, one account per role, the charter."""
+"""Load the demo world (idempotent): territories if missing, organisations, one account per role, the charter,
+sites with their actors, journal entries."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -6,7 +7,7 @@ from django.utils import timezone
 
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Charter, InterventionArea, Organization, OrganizationType, User
-from resorption.demo import data, sites
+from resorption.demo import data, journal, sites
 from resorption.territories.models import Commune, Departement, Epci, Region
 
 LOCATION_FIELD = {"region": "region", "departement": "departement", "epci": "epci", "commune": "commune"}
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         for spec in data.USERS:
             self._user(spec, organizations[spec.organization], charter)
         sites.load_demo_sites()
+        journal.load_demo_journal()
         if options["verbosity"] > 0:
             self.stdout.write(
                 f"Données de démonstration : {len(data.ORGANIZATIONS)} structures, {len(data.USERS)} comptes "
