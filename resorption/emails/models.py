@@ -24,6 +24,8 @@ class OutgoingEmail(models.Model):
     template = models.CharField("modèle", max_length=100)
     to = models.JSONField("destinataires")
     reply_to = models.JSONField("répondre à", default=list, blank=True)
+    # Extra headers, e.g. List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) of the weekly digest.
+    headers = models.JSONField("en-têtes", default=dict, blank=True)
     subject = models.CharField("objet", max_length=300)
     body_text = models.TextField("texte")
     body_html = models.TextField("HTML", blank=True)

@@ -34,11 +34,24 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
 
 
 @transaction.atomic
-def email_queue(*, to: list[str], template: str, context: dict, reply_to: list[str] | None = None) -> OutgoingEmail:
+def email_queue(
+    *,
+    to: list[str],
+    template: str,
+    context: dict,
+    reply_to: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutgoingEmail:
     """Store the email in the outbox and deliver it once the current transaction commits."""
     subject, text, html = render_email(template, context)
     email = OutgoingEmail.objects.create(
-        template=template, to=list(to), reply_to=list(reply_to or []), subject=subject, body_text=text, body_html=html
+        template=template,
+        to=list(to),
+        reply_to=list(reply_to or []),
+        headers=dict(headers or {}),
+        subject=subject,
+        body_text=text,
+        body_html=html,
     )
     transaction.on_commit(lambda: _enqueue_delivery(email.pk))
     return email
@@ -62,6 +75,7 @@ def email_deliver(*, email_id: int) -> bool:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=email.to,
             reply_to=email.reply_to or None,
+            headers=email.headers or None,
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")

@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 from email import message_from_bytes, policy
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +31,24 @@ def test_email_is_rendered_from_templates_and_delivered_after_commit(smtp_server
     assert message["Subject"] == "Réinitialisation de votre mot de passe Résorption-bidonvilles"
     assert "Camille" in message.get_body(preferencelist=("plain",)).get_content()
     assert "https://exemple.test/lien" in message.get_body(preferencelist=("html",)).get_content()
+
+
+def test_extra_headers_are_kept_and_sent(smtp_server, django_capture_on_commit_callbacks):
+    unsubscribe = "<https://exemple.test/notifications/desabonnement/jeton/>"
+    with django_capture_on_commit_callbacks(execute=True):
+        email = email_queue(
+            to=["camille@exemple.test"],
+            template="password_reset",
+            context=CONTEXT,
+            headers={"List-Unsubscribe": unsubscribe, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        )
+
+    email.refresh_from_db()
+    assert email.headers["List-Unsubscribe"] == unsubscribe
+    [envelope] = smtp_server.envelopes
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    assert message["List-Unsubscribe"] == unsubscribe
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_nothing_is_queued_or_sent_when_the_transaction_rolls_back(smtp_server, django_capture_on_commit_callbacks):
@@ -82,4 +102,18 @@ def test_after_max_attempts_the_email_is_failed_not_dropped_and_can_be_sent_agai
         email_retry(email=email)
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
+    assert len(smtp_server.envelopes) == 1
+
+
+def test_the_command_delivers_the_due_emails(smtp_server):
+    email = OutgoingEmail.objects.create(
+        template="password_reset", to=["camille@exemple.test"], subject="Objet", body_text="Bonjour"
+    )
+    out = StringIO()
+
+    call_command("deliver_due_emails", stdout=out)
+
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert out.getvalue().strip() == "Courriels envoyés : 1"
     assert len(smtp_server.envelopes) == 1
