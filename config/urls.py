@@ -7,4 +7,5 @@ urlpatterns = [
     path("territoires/", include("resorption.territories.urls")),
     path("sites/", include("resorption.settlements.urls")),
     path("sites/", include("resorption.journal.urls")),
+    path("notifications/", include("resorption.notifications.urls")),
 ]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "resorption.accounts",
     "resorption.settlements",
     "resorption.journal",
+    "resorption.notifications",
     "resorption.dashboard",
     "resorption.demo",
 ]
@@ -75,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "resorption.core.context_processors.navigation",
                 "resorption.accounts.context_processors.account_links",
+                "resorption.notifications.context_processors.notification_bell",
             ],
         },
     },
@@ -223,4 +225,12 @@ SCHEDULED_JOBS = {
     "check_inactive_users": {"task": "resorption.accounts.tasks.check_inactive_users", "daily_at": "06:00"},
     "anonymize_users": {"task": "resorption.accounts.tasks.anonymize_users", "daily_at": "11:00"},
     "purge_signin_log": {"task": "resorption.accounts.tasks.purge_signin_log", "daily_at": "04:00"},
+    # Weekly digest, Monday 07:00 (§F.3, §J.3). The scheduler has no weekly slot: the job runs daily at 07:00 and
+    # sends only from Monday 07:00 to Wednesday 07:00, once per person and week (resorption/notifications/digest.py).
+    "send_weekly_digests": {"task": "resorption.notifications.tasks_digest.send_weekly_digests", "daily_at": "07:00"},
+    # Fans out the notification events whose task failed or was lost (resorption/notifications/services.py).
+    "fan_out_pending_notifications": {
+        "task": "resorption.notifications.tasks.fan_out_pending_notifications",
+        "every": 5 * 60,
+    },
 }

@@ -1031,6 +1031,20 @@ def can_moderate_journal(user: User | AnonymousUser, place: "Commune | Located")
     return can(user, "shantytown_comment.moderate", commune=place)
 
 
+def can_export_journal(user: User | AnonymousUser, place: "Commune | Located | None" = None) -> bool:
+    """Whether the user may export journal messages (« Exporter les messages des journaux »): admins, on their
+    territory; with no place, whether he may export any. The export then holds the messages of
+    `sites_q(user, "shantytown_comment.export")` he may read."""
+    return can(user, "shantytown_comment.export", commune=place)
+
+
+def can_see_who_was_notified(user: User | AnonymousUser, place: "Commune | Located") -> bool:
+    """Whether the user sees, under each message of the site's journal he reads, who was notified of it and whether
+    the email went out (§D.4): the admins of the site's territory — national admins, and local admins on their
+    areas — the same people who moderate its journal."""
+    return can_moderate_journal(user, place)
+
+
 def can_edit_journal_entry(user: User | AnonymousUser, entry: JournalEntryLike) -> bool:
     """Whether the user may change the text and tags of this journal message (§D.3): its author only, while he may
     still read it."""

@@ -30,7 +30,7 @@ from resorption.accounts import permissions
 from resorption.accounts.enums import AreaType, UserStatus
 from resorption.accounts.models import Organization, User
 from resorption.emails.services import email_queue
-from resorption.journal import antivirus
+from resorption.journal import antivirus, signals
 from resorption.journal.attachments import MAX_FILES, CheckedFile, check_file
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
 from resorption.journal.models import Attachment, JournalEntry, Tag
@@ -184,6 +184,8 @@ def journal_entry_post(
                 attachment.file.save(f"piece-jointe.{each.extension}", File(each.file), save=False)
                 stored.append(str(attachment.file.name))
                 attachment.save()
+            # Those who must be told (notifications app) record it in this same transaction.
+            signals.journal_entry_posted.send(sender=JournalEntry, entry=entry, user=user)
     except BaseException:
         _delete_stored(stored)
         raise

@@ -135,6 +135,9 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
             "rows": entry_rows(user, page.object_list),
             "pagination": pagination_links(request.GET, page),
             "form": form,
+            # Admins of the territory see who was notified of each message (notification_tags).
+            "can_see_notified": permissions.can_see_who_was_notified(user, site),
+            "can_export_journal": permissions.can_export_journal(user, site),
         },
     )
 

@@ -1,10 +1,10 @@
 """Site actors (reference §C.10 « Intervenants »): who works on a site, and on what.
 
 Anyone who may read a site may declare himself actor of it (« J'interviens sur ce site »), add a person of the
-platform who may read it too (that person is told by email), or invite by email someone who has no account yet
-(« Invitation à rejoindre la communauté »). An actor edits his own themes; the actor himself, the person who added
-him and the site's moderators (admins on their territory) may take him off the list. A closed site's actors are its
-history: they no longer change, except that anyone may still be taken off.
+platform who may read it too (that person is told, through the signal `site_actor_added`), or invite by email
+someone who has no account yet (« Invitation à rejoindre la communauté »). An actor edits his own themes; the actor
+himself, the person who added him and the site's moderators (admins on their territory) may take him off the list.
+A closed site's actors are its history: they no longer change, except that anyone may still be taken off.
 
 Each service fetches the site through `Site.objects.visible_to(user)` (`Site.DoesNotExist` otherwise, a 404 for the
 views) and checks the permission in `accounts.permissions`; rule breaks are `ValidationError`s in French, keyed by the
@@ -26,6 +26,7 @@ from resorption.accounts import permissions
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import User
 from resorption.emails.services import email_queue
+from resorption.settlements import signals
 from resorption.settlements.enums import SiteActorTheme
 from resorption.settlements.models import Site, SiteActor
 
@@ -121,8 +122,8 @@ def site_actor_update(*, user: User, site_id: int, themes: Iterable[str], other_
 def site_actor_add(
     *, user: User, site_id: int, actor_id: int | None, themes: Iterable[str], other_theme: str = ""
 ) -> SiteActor:
-    """Adds another person of the platform as actor of the site, and tells her by email (`site_actor_added`). She
-    must be active and able to read the site; nobody is added twice."""
+    """Adds another person of the platform as actor of the site; she is told by email and in her notification centre
+    (signal `site_actor_added`). She must be active and able to read the site; nobody is added twice."""
     site = _open_site(user=user, site_id=site_id)
     errors: dict[str, list[str]] = {}
     try:
@@ -145,20 +146,8 @@ def site_actor_add(
     if errors or person is None:
         raise ValidationError(errors)
     actor = _create(site=site, user=person, added_by=user, themes=list(themes), other_theme=other_theme)
-    email_queue(
-        to=[person.email],
-        template="site_actor_added",
-        context={
-            "person": person,
-            "added_by": user,
-            "added_by_organization": user.organization,
-            "site": site,
-            "commune": site.commune,
-            "themes": actor.theme_labels,
-            "site_url": site_url(site),
-        },
-        reply_to=[user.email],
-    )
+    # The notifications app tells her, by email and in her notification centre, once this transaction commits.
+    signals.site_actor_added.send(sender=SiteActor, actor=actor, added_by=user)
     return actor
 
 

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from resorption.accounts import permissions
+from resorption.settlements import signals
 from resorption.settlements.confidential import JUSTICE_FIELDS
 from resorption.settlements.enums import CensusStatus, ClosingCause, ClosingSolution, SiteStatus, tri_state_label
 from resorption.settlements.models import STATUS_FIELDS, ClosingOrientation, Site, SiteOwner
@@ -195,6 +196,7 @@ def site_declare(*, user, values: Mapping[str, Any], owners: list[dict[str, Any]
         owner.save()
     if incoming_sites:
         site.incoming_sites.set(incoming_sites)
+    signals.site_declared.send(sender=Site, site=site, user=user)
     return site
 
 
@@ -388,6 +390,7 @@ def site_close(
     for row in rows:
         row._history_user = user  # type: ignore[attr-defined]
         row.save()
+    signals.site_closed.send(sender=Site, site=site, user=user)
     return site
 
 

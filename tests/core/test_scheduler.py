@@ -51,3 +51,15 @@ def test_a_scheduler_down_at_the_daily_time_catches_up_once(jobs):
 def test_command_runs_one_tick(jobs, capsys):
     call_command("run_scheduler", "--once")
     assert "often" in capsys.readouterr().out
+
+
+def test_every_declared_job_is_a_task_and_has_a_command_of_its_name():
+    from django.conf import settings
+    from django.core.management import get_commands
+    from django.tasks import Task
+    from django.utils.module_loading import import_string
+
+    commands = get_commands()
+    for name, spec in settings.SCHEDULED_JOBS.items():
+        assert isinstance(import_string(spec["task"]), Task), name
+        assert name in commands, f"{name} has no management command"

@@ -496,3 +496,10 @@ def test_the_latest_messages_tag_costs_the_same_number_of_queries_whatever_the_j
     add_entries(6)
 
     assert count_queries() == few
+
+
+def test_only_who_may_export_gets_the_export_link(client, author, local_admin, site):
+    export = reverse("journal:export")
+
+    assert export not in page(client, author, site)
+    assert f'href="{export}?departement={site.commune.departement_id}"' in page(client, local_admin, site)

@@ -448,15 +448,16 @@ def test_bad_themes_are_shown_next_to_their_field(client, site, operator, data, 
     assert not SiteActor.objects.exists()
 
 
-def test_adding_someone_through_the_search_page(client, site, operator, colleague):
+def test_adding_someone_through_the_search_page(client, site, operator, colleague, django_capture_on_commit_callbacks):
     client.force_login(operator)
 
     search = text(client.get(url("actor_add", site), {"q": "garcia"}))
     assert "Hugo Garcia — Médiation sanitaire (MS33), Intervenant" in search
 
-    response = client.post(
-        url("actor_add", site), {"q": "garcia", "user": colleague.pk, "themes": ["sante"], "other_theme": ""}
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the notification is sent by a task after commit
+        response = client.post(
+            url("actor_add", site), {"q": "garcia", "user": colleague.pk, "themes": ["sante"], "other_theme": ""}
+        )
 
     assert response.status_code == 302
     assert SiteActor.objects.get(site=site, user=colleague).created_by == operator

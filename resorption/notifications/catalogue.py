@@ -1,0 +1,218 @@
+"""The catalogue of notifications (reference §D.4, §F.3, §C.10), one declarative class each.
+
+Every rule of who is told keeps only people who may read what they are told about: a notification never reveals a
+site, or a targeted journal message (§A.6), to someone who could not open it. The rules about roles and territories
+come from `accounts.permissions` (`users_holding_q`, `journal_entry_readers_q`).
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from resorption.accounts import permissions
+from resorption.accounts.enums import AdminRole, AreaType, EmailSubscription
+from resorption.accounts.models import Organization, User
+from resorption.journal.enums import EntryKind
+from resorption.journal.models import JournalEntry
+from resorption.notifications.registry import NotificationKind, register
+from resorption.settlements.actors import site_url
+from resorption.settlements.models import Site, SiteActor
+from resorption.territories.models import Commune
+
+
+def _located_in_departement(commune: Commune) -> Q:
+    """Organisations located at the level of the commune's département, or at one of its communes."""
+    departement = commune.departement_id
+    return Q(area_type=AreaType.DEPARTEMENT, departement_id=departement) | Q(
+        area_type=AreaType.COMMUNE, commune__departement_id=departement
+    )
+
+
+def _located_in_epci(commune: Commune) -> Q:
+    """Organisations located at the commune's EPCI or at one of its communes; without an EPCI, at the commune."""
+    if commune.epci_id is None:
+        return Q(area_type=AreaType.COMMUNE, commune_id=commune.pk)
+    return Q(area_type=AreaType.EPCI, epci_id=commune.epci_id) | Q(
+        area_type=AreaType.COMMUNE, commune__epci_id=commune.epci_id
+    )
+
+
+def _members_of(located: Q) -> Q:
+    return Q(organization__in=Organization.objects.filter(located).values("pk"))
+
+
+def _absolute(path: str) -> str:
+    return settings.BASE_URL + path
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Journal
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@register
+class JournalMessagePosted(NotificationKind):
+    """A message (or a health follow-up) posted in a site's journal (§D.4 `user_new_comment`).
+
+    Told: the site's watchers — its actors, the local admins whose areas cover the site, the members of organisations
+    located in its département (at that level or at one of its communes) and of organisations located in its EPCI —
+    among the people who may read this very message: a targeted message reaches only its audience (§A.6).
+    """
+
+    name = "journal_message_posted"
+    label = "Nouveau message dans le journal d'un site"
+    category = EmailSubscription.COMMENT_NOTIFICATION
+    email_template = "journal_message_posted"
+    text_template = "notifications/texts/journal_message_posted.txt"
+
+    @classmethod
+    def load(cls, object_id: int) -> JournalEntry | None:
+        return (
+            JournalEntry.objects.alive()
+            .select_related("site__commune", "author__organization")
+            .prefetch_related("tags", "target_users", "target_organizations", "attachments")
+            .filter(pk=object_id)
+            .first()
+        )
+
+    @classmethod
+    def recipients(cls, obj: JournalEntry, users: QuerySet[User]) -> QuerySet[User]:
+        commune = obj.site.commune
+        watchers = (
+            Q(pk__in=SiteActor.objects.filter(site_id=obj.site_id).values("user_id"))
+            | (
+                Q(admin_role=AdminRole.LOCAL_ADMIN)
+                & permissions.users_holding_q("shantytown_comment.moderate", commune)
+            )
+            | _members_of(_located_in_departement(commune))
+            | _members_of(_located_in_epci(commune))
+        )
+        return users.filter(watchers).filter(permissions.journal_entry_readers_q(obj))
+
+    @classmethod
+    def context(cls, obj: JournalEntry) -> dict[str, Any]:
+        return {
+            "entry": obj,
+            "site": obj.site,
+            "commune": obj.site.commune,
+            "is_health": obj.kind == EntryKind.HEALTH,
+            "tags": [tag.label for tag in obj.tags.all()],
+            "attachment_count": len(obj.attachments.all()),
+            "entry_url": _absolute(cls.url(obj)),
+        }
+
+    @classmethod
+    def url(cls, obj: JournalEntry) -> str:
+        journal = reverse("journal:journal", kwargs={"site_id": obj.site_id})
+        tab = "?onglet=sanitaire" if obj.kind == EntryKind.HEALTH else ""
+        return f"{journal}{tab}#message-{obj.pk}"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Sites
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class _TerritorySiteEvent(NotificationKind):
+    """A site declared or closed (§F.3 `user_shantytown_declared` / `user_shantytown_closed`).
+
+    Told: the members of the organisations located at the level of the site's département (or at one of its
+    communes), and of those located in its EPCI (or at one of its communes) — not régional or national organisations
+    — who may read the site.
+    """
+
+    @classmethod
+    def load(cls, object_id: int) -> Site | None:
+        return Site.objects.select_related("commune__departement").filter(pk=object_id).first()
+
+    @classmethod
+    def recipients(cls, obj: Site, users: QuerySet[User]) -> QuerySet[User]:
+        commune = obj.commune
+        located = _located_in_departement(commune) | _located_in_epci(commune)
+        return users.filter(_members_of(located)).filter(permissions.users_holding_q("shantytown.read", commune))
+
+    @classmethod
+    def context(cls, obj: Site) -> dict[str, Any]:
+        return {
+            "site": obj,
+            "commune": obj.commune,
+            "departement": obj.commune.departement,
+            "site_url": _absolute(cls.url(obj)),
+        }
+
+    @classmethod
+    def url(cls, obj: Site) -> str:
+        return reverse("settlements:detail", kwargs={"pk": obj.pk})
+
+
+@register
+class SiteDeclared(_TerritorySiteEvent):
+    name = "site_declared"
+    label = "Nouveau site déclaré sur le territoire"
+    category = EmailSubscription.SHANTYTOWN_CREATION
+    email_template = "site_declared"
+    text_template = "notifications/texts/site_declared.txt"
+
+
+@register
+class SiteClosed(_TerritorySiteEvent):
+    name = "site_closed"
+    label = "Fermeture d'un site du territoire"
+    category = EmailSubscription.SHANTYTOWN_CLOSURE
+    email_template = "site_closed"
+    text_template = "notifications/texts/site_closed.txt"
+
+    @classmethod
+    def context(cls, obj: Site) -> dict[str, Any]:
+        return {**super().context(obj), "closing_cause": obj.get_closing_cause_display()}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Site actors
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@register
+class SiteActorAdded(NotificationKind):
+    """Someone added a person to a site's actors (§C.10 `shantytown_actor_notification`). Told: that person, while
+    she may read the site. Her replies go to the person who added her."""
+
+    name = "site_actor_added"
+    label = "Ajout aux intervenants d'un site"
+    category = None  # §B.8 offers no subscription for it: being added to a site is always told
+    email_template = "site_actor_added"
+    text_template = "notifications/texts/site_actor_added.txt"
+
+    @classmethod
+    def load(cls, object_id: int) -> SiteActor | None:
+        return (
+            SiteActor.objects.select_related("site__commune", "user", "created_by__organization")
+            .filter(pk=object_id, created_by__isnull=False)
+            .first()
+        )
+
+    @classmethod
+    def recipients(cls, obj: SiteActor, users: QuerySet[User]) -> QuerySet[User]:
+        return users.filter(pk=obj.user_id).filter(permissions.users_holding_q("shantytown.read", obj.site.commune))
+
+    @classmethod
+    def context(cls, obj: SiteActor) -> dict[str, Any]:
+        return {
+            "person": obj.user,
+            "added_by": obj.created_by,
+            "added_by_organization": obj.created_by.organization,
+            "site": obj.site,
+            "commune": obj.site.commune,
+            "themes": obj.theme_labels,
+            "site_url": site_url(obj.site),
+        }
+
+    @classmethod
+    def url(cls, obj: SiteActor) -> str:
+        return reverse("settlements:detail", kwargs={"pk": obj.site_id}) + "#intervenants"
+
+    @classmethod
+    def reply_to(cls, obj: SiteActor) -> list[str]:
+        return [obj.created_by.email]
