@@ -164,6 +164,23 @@ STORAGES = {
     "default": {"BACKEND": env("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded files on an S3-compatible object store (production), through django-storages, when S3_BUCKET is set.
+# Objects stay private: files are only ever served through our views, which check permissions (journal attachments).
+if env("S3_BUCKET", ""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET", ""),
+            "endpoint_url": env("S3_ENDPOINT_URL", "") or None,
+            "region_name": env("S3_REGION", "") or None,
+            "access_key": env("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env("S3_PREFIX", "media"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Virus scanning of uploaded files (journal attachments, reference §C.13): clamd's INSTREAM command over a unix socket
 # (CLAMD_SOCKET) or TCP (CLAMD_HOST, CLAMD_PORT). With neither set, files are not scanned and a log line says so.
