@@ -22,8 +22,9 @@ The territorial scope rule (§A.4):
    as they are (a commune area covers that commune and its arrondissements, an EPCI its communes, a région all its
    départements).
 
-Left out on purpose: `covid_comment.list` (the Covid-19 follow-up of 2020–2021, §I.2, is not rebuilt) and the legacy
-`data.moderate`, folded into `shantytown_comment.moderate`. The engine does not look at the account status: signing
+Left out on purpose: `covid_comment.list` (the Covid-19 follow-up of 2020–2021, §I.2, is rebuilt as the journal's
+health follow-up and territorial messages, which follow the journal's own features) and the legacy `data.moderate`,
+folded into `shantytown_comment.moderate`. The engine does not look at the account status: signing
 in is what inactive accounts cannot do (accounts.backends), and keeping status out lets admin screens preview the
 rights of an account that is not active yet.
 """
@@ -470,6 +471,16 @@ class Located(Protocol):
     def commune(self) -> Commune: ...
 
 
+class TerritorialMessageLike(Protocol):
+    """What the territorial-message predicates read from a territorial message (§I.2)."""
+
+    @property
+    def author_id(self) -> int | None: ...
+
+    @property
+    def departement_codes(self) -> Collection[str]: ...
+
+
 class JournalEntryLike(Protocol):
     """What the journal predicate reads from a journal entry."""
 
@@ -785,6 +796,21 @@ def journal_entries_q(
     return readable & addressed
 
 
+def territorial_messages_q(
+    user: User | AnonymousUser, *, departements_path: str = "departements", author_path: str = "author"
+) -> Q:
+    """Territorial messages (§I.2) the user may read: those addressed to at least one département where he reads the
+    sites' journals (`shantytown_comment.list`, widened to whole départements as every reading feature), and his own.
+    `departements_path` is multi-valued: add `.distinct()` after filtering."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    grant = resolve(user, "shantytown_comment.list")
+    if grant.allowed and grant.national:
+        # Not `... | Q(author=…)`: Django drops an empty `Q()` from an OR instead of reading it as "everything".
+        return Q()
+    return departement_q(grant, departements_path) | Q(**{author_path: user.pk})
+
+
 def organizations_located_q(grant: Grant, organization_path: str = "") -> Q:
     """Organisations located inside the grant's areas: at a covered région, département, EPCI or commune, or at a
     commune or EPCI of a covered département. An organisation located at the national level is only inside a national
@@ -1073,6 +1099,74 @@ def can_remove_site_actor(
     if not user.is_authenticated or not can_read_site(user, place):
         return False
     return user.pk in (actor_user_id, added_by_id) or can_moderate_journal(user, place)
+
+
+# Territorial messages (§I.2): one message addressed to the sites of several départements at once.
+
+
+@dataclass(frozen=True)
+class TerritorialReach:
+    """The départements a user may address a territorial message to. `by_region` is true when one of his areas is a
+    région, whose départements he picks among; the others write to their own département(s)."""
+
+    departements: frozenset[str] = frozenset()
+    by_region: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.departements)
+
+
+def territorial_message_reach(user: User | AnonymousUser) -> TerritorialReach:
+    """Where the user may publish a territorial message (« message territorial », reference §I.2): people who write in
+    the sites' journals (`shantytown_comment.create`) on a local territory, to the départements of their intervention
+    areas — any département of their région, the département of their commune, those their EPCI overlaps. Nobody at
+    the national level (a national grant, or an area « France entière ») publishes one: such a message speaks for a
+    territory. External observers, who do not write in journals, publish none."""
+    if not user.is_authenticated:
+        return TerritorialReach()
+    grant = resolve(user, "shantytown_comment.create")
+    if not grant.allowed or grant.national:
+        return TerritorialReach()
+    # The areas widened to whole départements, as for reading: a commune or an EPCI speaks to its département(s).
+    areas = _cache(user).context.read_areas
+    return TerritorialReach(departements=areas.departements, by_region=bool(areas.regions))
+
+
+def can_post_territorial_message(user: User | AnonymousUser, departement: "Departement | str | None" = None) -> bool:
+    """Whether the user may address a territorial message to this département (or to any, without one); see
+    `territorial_message_reach`."""
+    reach = territorial_message_reach(user)
+    if departement is None:
+        return bool(reach)
+    code = departement if isinstance(departement, str) else departement.pk
+    return code in reach.departements
+
+
+def can_read_territorial_message(user: User | AnonymousUser, message: TerritorialMessageLike) -> bool:
+    """Whether the user reads this territorial message; same rule as `territorial_messages_q`: its author, and whoever
+    reads the journals of one of the départements it is addressed to."""
+    if not user.is_authenticated:
+        return False
+    if message.author_id == user.pk:
+        return True
+    grant = resolve(user, "shantytown_comment.list")
+    return any(grant.covers_departement(code) for code in message.departement_codes)
+
+
+def can_moderate_territorial_message(user: User | AnonymousUser, message: TerritorialMessageLike) -> bool:
+    """Whether the user may delete someone else's territorial message, giving a reason: the journals' moderators
+    (admins) of every département it is addressed to — a local admin does not remove what was said to others."""
+    grant = resolve(user, "shantytown_comment.moderate")
+    codes = list(message.departement_codes)
+    return bool(codes) and all(grant.covers_departement(code) for code in codes)
+
+
+def can_delete_territorial_message(user: User | AnonymousUser, message: TerritorialMessageLike) -> bool:
+    """Whether the user may delete this territorial message: its author, or a moderator of every département it is
+    addressed to (`can_moderate_territorial_message`), among those who read it."""
+    if not can_read_territorial_message(user, message):
+        return False
+    return message.author_id == user.pk or can_moderate_territorial_message(user, message)
 
 
 # Actions

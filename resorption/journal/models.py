@@ -22,6 +22,7 @@ from resorption.accounts import permissions
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import User
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
+from resorption.territories.models import Departement
 
 IMAGE_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 
@@ -250,3 +251,111 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type in IMAGE_CONTENT_TYPES
+
+
+class TerritorialMessageQuerySet(models.QuerySet):
+    def alive(self) -> "TerritorialMessageQuerySet":
+        """Messages not deleted: the only ones ever shown."""
+        return self.filter(deleted_at__isnull=True)
+
+    def readable_by(self, user) -> "TerritorialMessageQuerySet":
+        """Messages the user may read (rule: `permissions.territorial_messages_q`). Distinct, as the rule crosses the
+        départements."""
+        return self.filter(permissions.territorial_messages_q(user)).distinct()
+
+    def addressed_to(self, departement_code: str) -> "TerritorialMessageQuerySet":
+        """Messages addressed to the sites of this département (among others, maybe)."""
+        addressed = TerritorialMessage.departements.through.objects.filter(departement_id=departement_code)
+        return self.filter(pk__in=addressed.values("territorialmessage_id"))
+
+    def with_display_data(self) -> "TerritorialMessageQuerySet":
+        """What a message shows — author, his organisation, the départements — in a fixed number of queries."""
+        return self.select_related("author", "organization").prefetch_related(
+            models.Prefetch("departements", queryset=Departement.objects.order_by("code"))
+        )
+
+
+class TerritorialMessage(models.Model):
+    """A message addressed at once to the sites of several départements (§I.2, « high covid comments » in the
+    reference, not tied to Covid-19 here), such as an ARS announcing a vaccination campaign to three départements. It
+    belongs to the health follow-up: each site of an addressed département shows it in its journal's « Suivi
+    sanitaire » tab. Who may write it and to which départements: `permissions.territorial_message_reach`; who reads
+    it: `permissions.territorial_messages_q`.
+
+    Deleting a message keeps its row, as for journal entries (`deleted_at`, `deleted_by`, `deletion_reason`)."""
+
+    # Kept when the author's account goes away: the message stays, signed « utilisateur supprimé ».
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="territorial_messages",
+        verbose_name="auteur",
+    )
+    # The author's organisation when he wrote: the message speaks for it even if he changes organisation later.
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="territorial_messages",
+        verbose_name="structure de l'auteur",
+    )
+    body = models.TextField("message")
+    departements = models.ManyToManyField(
+        "territories.Departement", related_name="territorial_messages", verbose_name="départements destinataires"
+    )
+    created_at = models.DateTimeField("publié le", default=timezone.now)
+
+    deleted_at = models.DateTimeField("supprimé le", null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="supprimé par",
+    )
+    deletion_reason = models.TextField("motif de la suppression", blank=True)
+
+    objects = TerritorialMessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message territorial"
+        verbose_name_plural = "messages territoriaux"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["-created_at"], name="territorial_msg_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(body=""),
+                name="territorial_message_body_required",
+                violation_error_message="Le message ne peut pas être vide.",
+            ),
+            models.CheckConstraint(
+                condition=Q(deleted_at__isnull=False) | Q(deleted_by__isnull=True, deletion_reason=""),
+                name="territorial_message_deletion_details_only_when_deleted",
+                violation_error_message="Seul un message supprimé a un motif de suppression.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Message territorial du {timezone.localtime(self.created_at):%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("journal:territorial") + f"#message-territorial-{self.pk}"
+
+    # What `permissions.can_read_territorial_message` reads (`TerritorialMessageLike`), from the prefetched
+    # départements when `with_display_data()` loaded them.
+
+    @property
+    def departement_codes(self) -> frozenset[str]:
+        return frozenset(departement.pk for departement in self.departements.all())
+
+    @property
+    def departement_labels(self) -> list[str]:
+        return [f"{departement.name} ({departement.pk})" for departement in self.departements.all()]
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

@@ -10,3 +10,7 @@ from django.dispatch import Signal
 
 # A journal entry was posted (`journal_entry_post`). Arguments: `entry`, `user` (its author).
 journal_entry_posted = Signal()
+
+# A territorial message was published to the sites of several départements (`territorial_message_post`). Arguments:
+# `message`, `user` (its author).
+territorial_message_posted = Signal()

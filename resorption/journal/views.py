@@ -1,5 +1,6 @@
-"""The journal of a site (reference §D): the page with its two tabs (« Messages », « Suivi sanitaire »), the tag
-filter and the form to post; editing and deleting a message; downloading an attachment.
+"""The journal of a site (reference §D): the page with its two tabs (« Messages », « Suivi sanitaire », which opens
+with the territorial messages addressed to the site's département, §I.2), the tag filter and the form to post;
+editing and deleting a message; downloading an attachment.
 
 Every view fetches the site through `Site.objects.visible_to(user)` (404 out of scope), the entries through
 `services.entries_for` (an entry the user may not read is a 404, like a missing one), checks the permission, then
@@ -19,10 +20,11 @@ from django.views.decorators.http import require_http_methods
 
 from resorption.accounts import permissions
 from resorption.core.pagination import pagination_links
-from resorption.journal import services
+from resorption.journal import services, territorial
 from resorption.journal.enums import EntryKind
 from resorption.journal.forms import JournalEntryDeleteForm, JournalEntryEditForm, JournalEntryForm
 from resorption.journal.models import Attachment, JournalEntry, Tag
+from resorption.journal.views_territorial import territorial_rows
 from resorption.settlements.models import Site
 
 PAGE_SIZE = 20
@@ -30,6 +32,8 @@ PAGE_SIZE = 20
 TABS = {"messages": EntryKind.MESSAGE, "sanitaire": EntryKind.HEALTH}
 TAB_LABELS = {"messages": "Messages", "sanitaire": "Suivi sanitaire"}
 NO_JOURNAL_ACCESS = "Vous n'avez pas accès au journal de ce site."
+# The latest territorial messages shown above the health follow-ups; the others are on the territorial page.
+TERRITORIAL_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,11 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
     selected_tag = known_tags.get(request.GET.get("etiquette", ""))
     entries = services.entries_for(user, site, kind=kind, tag=selected_tag.uid if selected_tag else None)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The health tab opens with the territorial messages addressed to the site's département (§I.2).
+    territorial_messages = None
+    if kind == EntryKind.HEALTH:
+        latest = territorial.territorial_messages_for_site(user, site)[:TERRITORIAL_SHOWN]
+        territorial_messages = territorial_rows(user, latest)
     return render(
         request,
         "journal/journal.html",
@@ -138,6 +147,9 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
             # Admins of the territory see who was notified of each message (notification_tags).
             "can_see_notified": permissions.can_see_who_was_notified(user, site),
             "can_export_journal": permissions.can_export_journal(user, site),
+            "territorial_messages": territorial_messages,
+            "can_post_territorial_message": permissions.can_post_territorial_message(user),
+            "territorial_url": reverse("journal:territorial") + f"?departement={site.commune.departement_id}",
         },
     )
 

@@ -15,7 +15,7 @@ from resorption.accounts import permissions
 from resorption.accounts.enums import AdminRole, AreaType, EmailSubscription
 from resorption.accounts.models import Organization, User
 from resorption.journal.enums import EntryKind
-from resorption.journal.models import JournalEntry
+from resorption.journal.models import JournalEntry, TerritorialMessage
 from resorption.notifications.registry import NotificationKind, register
 from resorption.settlements.actors import site_url
 from resorption.settlements.models import Site, SiteActor
@@ -108,6 +108,62 @@ class JournalMessagePosted(NotificationKind):
         journal = reverse("journal:journal", kwargs={"site_id": obj.site_id})
         tab = "?onglet=sanitaire" if obj.kind == EntryKind.HEALTH else ""
         return f"{journal}{tab}#message-{obj.pk}"
+
+
+@register
+class TerritorialMessagePosted(NotificationKind):
+    """A territorial message published to the sites of several départements (§I.2).
+
+    Told: the members of organisations located in one of those départements (at that level, in one of its EPCI or at
+    one of its communes) who read the site journals there.
+    """
+
+    name = "territorial_message_posted"
+    label = "Message territorial"
+    category = EmailSubscription.COMMENT_NOTIFICATION
+    email_template = "territorial_message_posted"
+    text_template = "notifications/texts/territorial_message_posted.txt"
+
+    @classmethod
+    def load(cls, object_id: int) -> TerritorialMessage | None:
+        return (
+            TerritorialMessage.objects.alive()
+            .select_related("author", "organization")
+            .prefetch_related("departements")
+            .filter(pk=object_id)
+            .first()
+        )
+
+    @classmethod
+    def recipients(cls, obj: TerritorialMessage, users: QuerySet[User]) -> QuerySet[User]:
+        codes = [departement.code for departement in obj.departements.all()]
+        located = (
+            Q(area_type=AreaType.DEPARTEMENT, departement_id__in=codes)
+            | Q(area_type=AreaType.EPCI, epci__departements__in=codes)
+            | Q(area_type=AreaType.COMMUNE, commune__departement_id__in=codes)
+        )
+        # Reading a journal is a reading feature, granted per département: any commune stands for its département
+        # (one query per addressed département, a handful).
+        readers = Q(pk__in=[])
+        for code in codes:
+            commune = Commune.objects.filter(departement_id=code).order_by("code").first()
+            if commune is not None:
+                readers |= permissions.users_holding_q("shantytown_comment.list", commune)
+        return users.filter(_members_of(located)).filter(readers).distinct()
+
+    @classmethod
+    def context(cls, obj: TerritorialMessage) -> dict[str, Any]:
+        return {
+            "message": obj,
+            "departements": ", ".join(
+                f"{departement.name} ({departement.code})" for departement in obj.departements.all()
+            ),
+            "message_url": _absolute(cls.url(obj)),
+        }
+
+    @classmethod
+    def url(cls, obj: TerritorialMessage) -> str:
+        return obj.get_absolute_url()
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ the transaction of the change; `services.event_fan_out` tells people after commi
 
 from django.dispatch import receiver
 
-from resorption.journal.signals import journal_entry_posted
+from resorption.journal.signals import journal_entry_posted, territorial_message_posted
 from resorption.notifications import catalogue, services
 from resorption.settlements.signals import site_actor_added, site_closed, site_declared
 
@@ -26,3 +26,8 @@ def on_site_closed(sender, *, site, user, **kwargs) -> None:
 @receiver(site_actor_added, dispatch_uid="notifications.site_actor_added")
 def on_site_actor_added(sender, *, actor, added_by, **kwargs) -> None:
     services.event_record(kind=catalogue.SiteActorAdded.name, object_id=actor.pk, actor=added_by)
+
+
+@receiver(territorial_message_posted, dispatch_uid="notifications.territorial_message_posted")
+def on_territorial_message_posted(sender, *, message, user, **kwargs) -> None:
+    services.event_record(kind=catalogue.TerritorialMessagePosted.name, object_id=message.pk, actor=user)

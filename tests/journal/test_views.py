@@ -14,15 +14,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from resorption.accounts.models import User
+from resorption.accounts.enums import AdminRole, AreaType, Role
+from resorption.accounts.models import OrganizationType, User
 from resorption.journal.enums import Audience, EntryKind
-from resorption.journal.models import Attachment, JournalEntry
-from tests.accounts.factories import UserFactory
+from resorption.journal.models import Attachment, JournalEntry, TerritorialMessage
+from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.accounts.helpers import text
 from tests.journal import files
 from tests.journal.factories import AttachmentFactory, JournalEntryFactory, TagFactory
 from tests.journal.files import upload
 from tests.settlements.factories import SiteFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -503,3 +505,119 @@ def test_only_who_may_export_gets_the_export_link(client, author, local_admin, s
 
     assert export not in page(client, author, site)
     assert f'href="{export}?departement={site.commune.departement_id}"' in page(client, local_admin, site)
+
+
+# Territorial messages in the « Suivi sanitaire » tab (§I.2) ----------------------------------------------------------
+
+VACCINATION = "Campagne de vaccination : l'équipe mobile passera sur les sites de Gironde et des Landes."
+
+
+def territorial_message(author, codes, body=VACCINATION, **fields) -> TerritorialMessage:
+    """A territorial message as `territorial_message_post` writes it, without its checks (the author's reach is
+    tested in test_territorial.py)."""
+    message = TerritorialMessage.objects.create(author=author, organization=author.organization, body=body, **fields)
+    message.departements.set(codes)
+    return message
+
+
+@pytest.fixture
+def ars_member():
+    """A member of the ARS of Nouvelle-Aquitaine, whose area is the région."""
+    region = RegionFactory(code="75")
+    for code, name in (("33", "Gironde"), ("40", "Landes")):
+        DepartementFactory(code=code, name=name, region=region)
+    organization = OrganizationFactory(
+        type=OrganizationType.objects.get(uid="ars"),
+        name="ARS Nouvelle-Aquitaine",
+        area_type=AreaType.REGION,
+        region=region,
+        departement=None,
+    )
+    return UserFactory(organization=organization, first_name="Aurore", last_name="Santé")
+
+
+@pytest.fixture
+def toulouse_site():
+    haute_garonne = DepartementFactory(code="31", name="Haute-Garonne", region=RegionFactory(code="76"))
+    return SiteFactory(commune=CommuneFactory(code="31555", name="Toulouse", departement=haute_garonne))
+
+
+@pytest.fixture
+def national_reader():
+    """A national admin: reads the journals of every site."""
+    organization = OrganizationFactory(area_type=AreaType.NATION, departement=None, name="Dihal")
+    return UserFactory(role=Role.DIRECT_COLLABORATOR, admin_role=AdminRole.NATIONAL_ADMIN, organization=organization)
+
+
+def test_the_health_tab_shows_the_territorial_messages_addressed_to_the_sites_departement(
+    client, author, ars_member, site
+):
+    territorial_message(ars_member, ["33", "40"])
+
+    html = page(client, author, site, onglet="sanitaire")
+
+    assert "Messages territoriaux" in html and "Message territorial" in html
+    assert VACCINATION in html
+    assert "Aurore Santé" in html and "ARS Nouvelle-Aquitaine" in html
+    assert "Gironde (33), Landes (40)" in html
+    assert f'href="{reverse("journal:territorial")}?departement=33"' in html
+    assert "Écrire un message territorial" in html  # an opérateur of Gironde writes to the sites of Gironde
+    assert VACCINATION not in page(client, author, site)  # not in the « Messages » tab
+
+
+def test_the_health_tab_of_a_site_of_another_departement_does_not_show_it(
+    client, ars_member, national_reader, site, toulouse_site
+):
+    territorial_message(ars_member, ["33", "40"])
+    territorial_message(ars_member, ["40"], body="Pour les Landes seules")
+    territorial_message(ars_member, ["33"], body="Message retiré", deleted_at=timezone.now())
+
+    assert VACCINATION in page(client, national_reader, site, onglet="sanitaire")
+    html = page(client, national_reader, toulouse_site, onglet="sanitaire")
+    assert VACCINATION not in html
+    assert "Aucun message territorial n'a été adressé aux sites de ce département." in html
+    bordeaux = page(client, national_reader, site, onglet="sanitaire")
+    assert "Pour les Landes seules" not in bordeaux and "Message retiré" not in bordeaux
+    assert "Écrire un message territorial" not in bordeaux  # national users write none
+
+
+def test_the_health_tab_shows_only_the_latest_territorial_messages(client, author, ars_member, site):
+    for number in range(7):
+        territorial_message(
+            ars_member,
+            ["33"],
+            body=f"Message territorial n° {number}",
+            created_at=timezone.now() - datetime.timedelta(hours=10 - number),
+        )
+
+    html = page(client, author, site, onglet="sanitaire")
+
+    assert "Message territorial n° 6" in html and "Message territorial n° 2" in html
+    assert "Message territorial n° 1" not in html
+
+
+def test_the_health_tab_costs_the_same_number_of_queries_whatever_the_territorial_messages(
+    client, author, ars_member, site
+):
+    def add(count: int) -> None:
+        for _ in range(count):
+            territorial_message(ars_member, ["33", "40"])
+            territorial_message(UserFactory(), ["33"])
+            JournalEntryFactory(site=site, health=True, author=UserFactory())
+
+    client.force_login(author)
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(journal_url(site, onglet="sanitaire"))
+        assert response.status_code == 200
+        return len(queries)
+
+    add(1)
+    few = count_queries()
+    add(6)
+    many = count_queries()
+
+    assert many == few
+    # The « Messages » tab's budget (above) and two more: the territorial messages and their départements.
+    assert few <= 22, few

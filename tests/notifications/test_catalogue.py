@@ -10,8 +10,15 @@ from django.utils import timezone
 from resorption.accounts.enums import EmailSubscription, Role
 from resorption.journal.enums import Audience, EntryKind
 from resorption.journal.services import journal_entry_delete, journal_entry_post
+from resorption.journal.territorial import territorial_message_post
 from resorption.notifications import registry
-from resorption.notifications.catalogue import JournalMessagePosted, SiteActorAdded, SiteClosed, SiteDeclared
+from resorption.notifications.catalogue import (
+    JournalMessagePosted,
+    SiteActorAdded,
+    SiteClosed,
+    SiteDeclared,
+    TerritorialMessagePosted,
+)
 from resorption.notifications.models import Delivery, DeliveryStatus, NotificationEvent
 from resorption.notifications.services import event_fan_out
 from resorption.settlements import actors
@@ -49,6 +56,7 @@ def test_every_class_is_registered_under_its_name():
     assert registry.get("journal_message_posted") is JournalMessagePosted
     assert [kind.name for kind in registry.kinds()] == [
         "journal_message_posted",
+        "territorial_message_posted",
         "site_declared",
         "site_closed",
         "site_actor_added",
@@ -193,6 +201,29 @@ def declare(world, user, after_commit):
                 "population_total": 20,
             },
         )
+
+
+def test_a_territorial_message_reaches_the_organisations_of_its_departements_but_not_its_author(world, after_commit):
+    with after_commit():
+        message = territorial_message_post(
+            user=world.author, departement_codes=["33"], body="Campagne de vaccination la semaine prochaine."
+        )
+
+    in_gironde = {
+        world.departement_member,
+        world.commune_member,
+        world.libourne_member,
+        world.epci_member,
+        world.correspondent,
+    }
+    # Not told: its author, région-level organisations, people outside Gironde, inactive accounts.
+    assert told(TerritorialMessagePosted.name, message.pk) == in_gironde
+    assert emailed() == {user.email for user in in_gironde}
+    email = next(email for email in mail.outbox if email.to == [world.epci_member.email])
+    assert email.subject == "Message territorial aux sites de : Gironde (33)"
+    assert "Campagne de vaccination" in email.body and "Alix Auteur" in email.body
+    [notification] = world.epci_member.notifications.all()
+    assert notification.url == message.get_absolute_url()
 
 
 def test_a_declared_site_is_told_to_the_territorys_organisations_but_not_to_who_declared_it(world, after_commit):
