@@ -630,6 +630,8 @@ class Site(models.Model):
         constraints = SITE_CONSTRAINTS
         indexes = [
             models.Index(fields=["status", "-updated_at"], name="site_status_updated_idx"),
+            # The list's summary line (sites, people, minors of a tab) from the index alone (docs/benchmarks.md).
+            models.Index(fields=["status", "population_total", "population_minors"], name="site_status_summary_idx"),
         ]
 
     def __str__(self):

@@ -504,3 +504,28 @@ def test_who_may_declare_gets_the_declaration_button_and_others_the_report_one(c
     assert f'href="{declare}"' in html and f'href="{report}"' not in html
     html = _html(client, UserFactory(role=Role.INTERVENER))
     assert f'href="{report}"' in html and f'href="{declare}"' not in html
+
+
+# The rendered filter panel is cached: never shared between different territories, rights or queries.
+
+
+def test_the_cached_filter_panel_follows_the_users_territories_and_rights(client, national, operator, toulouse):
+    SiteFactory()
+    SiteFactory(commune=toulouse)
+
+    national_html = _html(client, national)
+    operator_html = _html(client, operator)
+
+    assert '<option value="31">' in national_html and 'name="justice"' in national_html
+    assert '<option value="31">' not in operator_html
+    assert 'name="justice"' not in operator_html
+
+
+def test_the_cached_filter_panel_shows_the_filters_of_its_own_query(client, operator):
+    SiteFactory(heatwave=True)
+
+    filtered = _html(client, operator, canicule="oui")
+    plain = _html(client, operator)
+
+    assert '<option value="oui" selected>' in filtered
+    assert '<option value="oui" selected>' not in plain

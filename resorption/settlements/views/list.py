@@ -6,6 +6,7 @@ the départements offered never include a site the user may not see; justice fil
 justice data the user may read, so that filtering cannot reveal a procedure on any other site.
 """
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property, reduce
 from operator import or_
@@ -92,7 +93,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data
     tab = form.tab
     sites = filter_sites(visible, filters, tab=tab, user=user)
-    summary = sites.aggregate(sites=Count("pk"), people=Sum("population_total"), minors=Sum("population_minors"))
+    summary = summarize(sites)
     ordered = sites.with_list_data().order_by(*SORTS[filters.get("tri") or forms.Sort.UPDATED])
     page = _CountedPaginator(ordered, PAGE_SIZE, count=summary["sites"]).get_page(request.GET.get("page"))
     return render(
@@ -107,6 +108,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "rows": [list_row(site) for site in page],
             "page": page,
             "pagination": pagination_links(request.GET, page),
+            "filters_cache_key": filters_cache_key(request, form, default_location),
             "filtered": any(
                 value
                 for name, value in filters.items()
@@ -122,6 +124,25 @@ def site_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def summarize(sites: QuerySet[Site]) -> dict:
+    """Number of sites, people and minors of a filtered list. `Count("*")` rather than the primary key lets
+    PostgreSQL answer from the `site_status_summary_idx` index alone when no join is needed (docs/benchmarks.md)."""
+    return sites.aggregate(sites=Count("*"), people=Sum("population_total"), minors=Sum("population_minors"))
+
+
+def filters_cache_key(request: HttpRequest, form: forms.SiteFilterForm, default_location: str) -> str:
+    """What the rendered filter panel depends on: the query string, the territories and justice filters offered,
+    the default location. Rendering its dozen DSFR field groups is the list's largest cost (docs/benchmarks.md), and
+    many people open the same few lists."""
+    parts = [
+        sorted(request.GET.lists()),
+        list(form.fields["localisation"].choices),  # the user's régions and départements, an EPCI or a commune
+        sorted(form.fields),  # the justice filters, for who may read justice
+        default_location,
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def filter_form(request: HttpRequest) -> tuple[forms.SiteFilterForm, str]:
     """The list's filter form bound to the query string, and the default location: without a `localisation`
     parameter, the list opens on the user's main intervention area (§C.9); "Tous vos territoires" is an explicit
@@ -134,7 +155,7 @@ def filter_form(request: HttpRequest) -> tuple[forms.SiteFilterForm, str]:
         query = query.copy()
         query["localisation"] = default_location
     departements = list(
-        Departement.objects.filter(code__in=visible.values("commune__departement_id"))
+        Departement.objects.filter(Exists(visible.filter(commune__departement_id=OuterRef("code"))))
         .select_related("region")
         .order_by("code")
     )

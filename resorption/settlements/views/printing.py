@@ -4,7 +4,6 @@ They read through the same code as the screen pages — `list.filter_form`/`filt
 page never shows a site, or a confidential field, that the screen would not.
 """
 
-from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -25,7 +24,7 @@ def print_list(request: HttpRequest) -> HttpResponse:
     form, _ = site_list.filter_form(request)
     filters = form.cleaned_data
     sites = site_list.filter_sites(Site.objects.visible_to(user), filters, tab=form.tab, user=user)
-    summary = sites.aggregate(sites=Count("pk"), people=Sum("population_total"), minors=Sum("population_minors"))
+    summary = site_list.summarize(sites)
     ordered = sites.with_list_data().order_by(*site_list.SORTS[filters.get("tri") or forms.Sort.UPDATED])
     return render(
         request,
