@@ -54,6 +54,10 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+## Load test as in production (gunicorn, 2 workers, PostgreSQL) on `seed_scale` data; writes docs/benchmarks.md.
+bench: install
+	scripts/bench.sh
+
 ## Regenerate docs/permissions.md from the permission matrix.
 docs: install
 	$(MANAGE) generate_permissions_doc

@@ -1,0 +1,1 @@
+"""Load benchmark of the platform (`make bench`, docs/benchmarks.md)."""
