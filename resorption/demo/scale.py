@@ -307,29 +307,6 @@ _SECTION_VARIANTS = {
     }
     for section, prefix in _SECTION_PREFIXES.items()
 }
-_JUSTICE_FIELDS = [
-    "owner_complaint",
-    "justice_procedure",
-    "justice_rendered",
-    "justice_rendered_by",
-    "justice_rendered_at",
-    "justice_challenged",
-    "evacuation_under_time_limit",
-    "administrative_order_decision_at",
-    "administrative_order_decision_rendered_by",
-    "administrative_order_evacuation_at",
-    "insalubrity_order",
-    "insalubrity_order_displayed",
-    "insalubrity_order_type",
-    "insalubrity_order_by",
-    "insalubrity_order_at",
-    "insalubrity_parcels",
-    "police_status",
-    "police_requested_at",
-    "police_granted_at",
-    "existing_litigation",
-    "bailiff",
-]
 
 
 class _Seeder:
