@@ -36,6 +36,7 @@ worker: install
 ## The whole suite (unit, integration, browser) on SQLite — or on PostgreSQL with DATABASE_URL set.
 test: install
 	scripts/ensure-chromium.sh
+	scripts/ensure-redis.sh
 	$(MANAGE) makemigrations --check --dry-run --settings=config.settings.test
 	$(PY) -m pytest -n auto --create-db $(PYTEST_ARGS)
 

@@ -39,3 +39,32 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def cache_setting(url: str) -> dict:
+    """The default cache from CACHE_URL: `redis://…` or `rediss://…` (Redis), `db` (database table `django_cache`),
+    `locmem` (one process)."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url == "db":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    if url == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://…, db or locmem, got {url!r}.")
+
+
+_SESSION_ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "cache": "django.contrib.sessions.backends.cache",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+}
+
+
+def session_engine(store: str, cache: dict) -> str:
+    """The session engine from SESSION_STORE. Sessions kept only in the cache need one that survives restarts and is
+    shared by every process: Redis, never `locmem` or the database cache (use `db` for that)."""
+    if store not in _SESSION_ENGINES:
+        raise ImproperlyConfigured(f"SESSION_STORE must be db, cache or cached_db, got {store!r}.")
+    if store == "cache" and not cache["BACKEND"].endswith("RedisCache"):
+        raise ImproperlyConfigured("SESSION_STORE=cache needs CACHE_URL=redis://…")
+    return _SESSION_ENGINES[store]

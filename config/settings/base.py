@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env, env_bool, env_int, env_list
+from config.env import cache_setting, env, env_bool, env_int, env_list, session_engine
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "resorption.core.middleware.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "resorption.accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,6 +97,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache and sessions, shared by every web process and host in production (docs/decisions/0009-sessions-and-cache.md).
+# CACHE_URL: `redis://host:6379/0` (Redis), `db` (the table of `createcachetable`), `locmem` (one process only).
+# SESSION_STORE: `db` (a table), `cache` (the cache alone: Redis), `cached_db` (read from the cache, kept in a table).
+CACHES = {"default": cache_setting(env("CACHE_URL", "locmem"))}
+SESSION_ENGINE = session_engine(env("SESSION_STORE", "db"), CACHES["default"])
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["resorption.accounts.backends.EmailBackend"]
 LOGIN_URL = "accounts:login"
@@ -119,9 +126,10 @@ SIGNIN_MAX_FAILURES_PER_EMAIL = env_int("SIGNIN_MAX_FAILURES_PER_EMAIL", 3)
 # An IP is often shared by a whole administration behind a proxy: its limit is higher than one account's.
 SIGNIN_MAX_FAILURES_PER_IP = env_int("SIGNIN_MAX_FAILURES_PER_IP", 20)
 
-# Idle session timeout: the cookie is renewed on every request and expires after this many idle seconds.
+# Idle session timeout: a session expires after this many idle seconds. Its expiry is pushed back at most once a
+# minute (SESSION_RENEWAL_SECONDS, accounts.middleware.SessionRenewalMiddleware), so that a page costs no write.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEWAL_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

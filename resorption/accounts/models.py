@@ -187,6 +187,9 @@ class User(AbstractBaseUser):
     inactivity_alert_sent_at = models.DateTimeField("alerte d'inactivité envoyée le", null=True, blank=True)
     anonymization_requested_at = models.DateTimeField("anonymisation demandée le", null=True, blank=True)
     anonymized_at = models.DateTimeField("anonymisé le", null=True, blank=True)
+    # The user's resolved permission context (areas, overrides), kept with the row so that a signed-in page reads it
+    # in the same query as the user. Written by accounts.permissions, cleared when areas or overrides change.
+    permissions_cache = models.JSONField("permissions résolues", null=True, blank=True, editable=False)
 
     objects = UserManager()
 

@@ -42,6 +42,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from resorption.accounts.enums import AdminRole, AreaType, Option, Role
 from resorption.accounts.models import InterventionArea, Organization, PermissionOverride, User
 from resorption.territories.models import Commune, Departement, Epci
+from resorption.territories.signals import territories_loaded
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Catalogue
@@ -549,6 +550,7 @@ def forget_permissions(user: User) -> None:
     """Drop the cached grants, after changing the user's role, options, areas or overrides on this same object."""
     if hasattr(user, _CACHE_ATTRIBUTE):
         delattr(user, _CACHE_ATTRIBUTE)
+    user.permissions_cache = None
 
 
 def _feature(key: str) -> Feature:
@@ -562,9 +564,130 @@ def _cache(user: User) -> _Cache:
     # getattr/setattr rather than __dict__, so that the cache lands on the user behind `request.user`'s lazy wrapper.
     cache: _Cache | None = getattr(user, _CACHE_ATTRIBUTE, None)
     if cache is None:
-        cache = _Cache(_load_context(user))
+        cache = _Cache(_stored_context(user))
         setattr(user, _CACHE_ATTRIBUTE, cache)
     return cache
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The context kept with the user row
+# ---------------------------------------------------------------------------------------------------------------------
+#
+# Resolving a user's context costs 2 or 3 queries (areas, their départements, overrides). Every signed-in page needs
+# it (menu, buttons), so it is stored as JSON in `User.permissions_cache` and read with the user in the one query that
+# loads him on each request — shared by every process and host, since it lives in the database. It is stamped with
+# what it was computed from on the user row itself (role, options, organisation…), so changing those makes it stale
+# by construction; changes elsewhere (intervention areas, permission overrides of the user or his organisation,
+# territories reloaded) clear it explicitly (`permissions_changed_for`, wired to those models' saves and deletes).
+# A stale or missing context is computed again and stored by a one-row UPDATE — the only write a GET may do, once
+# after such a change.
+
+_STORED_FORMAT = 1
+
+
+def _stamp(user: User) -> list[Any]:
+    """What the stored context was computed from on the user row: any difference makes it stale."""
+    return [
+        _STORED_FORMAT,
+        user.role,
+        user.admin_role,
+        sorted(user.options or []),
+        user.use_custom_intervention_area,
+        user.organization_id,
+    ]
+
+
+def _stored_context(user: User) -> _Context:
+    stored = getattr(user, "permissions_cache", None)
+    stamp = _stamp(user)
+    if isinstance(stored, dict) and stored.get("stamp") == stamp:
+        try:
+            return _context_from_json(stored["context"])
+        except (KeyError, TypeError, ValueError):
+            pass  # a malformed value is computed again below
+    context = _load_context(user)
+    if user.pk is not None:
+        value = {"stamp": stamp, "context": _context_to_json(context)}
+        User.objects.filter(pk=user.pk).update(permissions_cache=value)
+        user.permissions_cache = value
+    return context
+
+
+def _areas_to_json(areas: Areas) -> dict[str, list[str]]:
+    return {name: sorted(getattr(areas, name)) for name in ("regions", "departements", "epcis", "communes")}
+
+
+def _areas_from_json(data: Mapping[str, list[str]]) -> Areas:
+    return Areas(**{name: frozenset(data[name]) for name in ("regions", "departements", "epcis", "communes")})
+
+
+def _context_to_json(context: _Context) -> dict[str, Any]:
+    return {
+        "role": context.role,
+        "organization_id": context.organization_id,
+        "options": sorted(context.options),
+        "nation": context.nation,
+        "read_areas": _areas_to_json(context.read_areas),
+        "write_areas": _areas_to_json(context.write_areas),
+        "user_overrides": {key: list(value) for key, value in context.user_overrides.items()},
+        "organization_overrides": {key: list(value) for key, value in context.organization_overrides.items()},
+    }
+
+
+def _context_from_json(data: Mapping[str, Any]) -> _Context:
+    return _Context(
+        role=data["role"],
+        organization_id=data["organization_id"],
+        options=frozenset(data["options"]),
+        nation=bool(data["nation"]),
+        read_areas=_areas_from_json(data["read_areas"]),
+        write_areas=_areas_from_json(data["write_areas"]),
+        user_overrides={key: (bool(value[0]), bool(value[1])) for key, value in data["user_overrides"].items()},
+        organization_overrides={
+            key: (bool(value[0]), bool(value[1])) for key, value in data["organization_overrides"].items()
+        },
+    )
+
+
+def permissions_changed_for(*, user_id: int | None = None, organization_id: int | None = None) -> None:
+    """Clears the stored context of the user, or of every member of the organisation, after a change of their areas
+    or permission overrides; their next request computes it again."""
+    if user_id is not None:
+        User.objects.filter(pk=user_id).update(permissions_cache=None)
+    if organization_id is not None:
+        User.objects.filter(organization_id=organization_id).update(permissions_cache=None)
+
+
+def permissions_changed_everywhere() -> None:
+    """Clears every stored context, after the territories were reloaded (a région's départements, an EPCI's…)."""
+    User.objects.filter(permissions_cache__isnull=False).update(permissions_cache=None)
+
+
+def _owner_changed(sender: type, instance: InterventionArea | PermissionOverride, **kwargs: Any) -> None:
+    permissions_changed_for(user_id=instance.user_id, organization_id=instance.organization_id)
+
+
+def _territories_changed(sender: type, **kwargs: Any) -> None:
+    permissions_changed_everywhere()
+
+
+def _signed_in(sender: type, user: User, **kwargs: Any) -> None:
+    # Resolved and stored while signing in (a POST), so that the pages after it read it and write nothing.
+    _cache(user)
+
+
+def connect_invalidation() -> None:
+    """Wires `permissions_changed_for` to the saves and deletes of areas and overrides (called by the app config).
+    Receivers rather than calls in each service: areas are also removed by cascades and queryset deletes. Also
+    resolves the context when someone signs in."""
+    from django.contrib.auth.signals import user_logged_in
+    from django.db.models.signals import post_delete, post_save
+
+    user_logged_in.connect(_signed_in, dispatch_uid="permissions-signed-in")
+    territories_loaded.connect(_territories_changed, dispatch_uid="permissions-territories")
+    for model in (InterventionArea, PermissionOverride):
+        post_save.connect(_owner_changed, sender=model, dispatch_uid=f"permissions-{model.__name__}-save")
+        post_delete.connect(_owner_changed, sender=model, dispatch_uid=f"permissions-{model.__name__}-delete")
 
 
 def _load_context(user: User) -> _Context:

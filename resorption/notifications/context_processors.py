@@ -4,14 +4,16 @@ from resorption.notifications.services import unread_count
 
 
 class NotificationBell:
-    """The header's bell: its unread count is one query, run only when a template shows it, once per request."""
+    """The header's bell: its unread count comes with the signed-in user (no query of its own)."""
 
     def __init__(self, user):
         self._user = user
 
     @cached_property
     def unread(self) -> int:
-        return unread_count(self._user)
+        # Loaded with the signed-in user (apps.py); a user object from elsewhere counts with a query.
+        loaded = getattr(self._user, "unread_notifications", None)
+        return loaded if loaded is not None else unread_count(self._user)
 
 
 def notification_bell(request):

@@ -681,10 +681,13 @@ def test_grants_are_resolved_once_per_user_in_three_queries_at_most(world, djang
     PermissionOverrideFactory(user=partner, key="shantytown.export", allowed=False)
     partner = fresh(partner)
 
-    with django_assert_num_queries(3):  # areas, overrides, départements of the région and of the EPCI
+    # Areas, overrides, départements of the région and of the EPCI, then the UPDATE that stores the result.
+    with django_assert_num_queries(4):
         every = perms.grants(partner)
+    reloaded = fresh(partner)  # the next request reads what was stored with the account
     with django_assert_num_queries(0):
         perms.grants(partner)
+        perms.grants(reloaded)
         for commune in (world.bordeaux, world.perigueux, world.paris_1):
             perms.can_update_site(partner, commune)
             perms.can_access_justice(partner, commune)
@@ -698,8 +701,83 @@ def test_grants_are_resolved_once_per_user_in_three_queries_at_most(world, djang
 
 def test_two_queries_when_there_is_nothing_to_expand(world, django_assert_max_num_queries):
     partner = fresh(user_with(Role.COLLABORATOR, world.gironde))
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # areas, overrides, and the UPDATE that stores them
         perms.grants(partner)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The context stored with the account
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def test_a_new_area_of_the_organisation_reaches_its_members_at_their_next_request(world):
+    partner = user_with(Role.COLLABORATOR, world.gironde)
+    assert not perms.can_update_site(fresh(partner), world.perigueux)
+
+    InterventionAreaFactory(organization=partner.organization, departement=world.dordogne)
+
+    assert perms.can_update_site(fresh(partner), world.perigueux)
+
+
+def test_removed_areas_and_overrides_stop_granting_at_the_next_request(world):
+    partner = user_with(Role.COLLABORATOR, world.gironde)
+    override = PermissionOverrideFactory(user=partner, key="shantytown.delete", allowed=True, national=True)
+    extra = InterventionAreaFactory(organization=partner.organization, departement=world.dordogne)
+    loaded = fresh(partner)
+    assert perms.can_delete_site(loaded, world.perigueux) and perms.can_update_site(loaded, world.perigueux)
+
+    override.delete()
+    InterventionArea.objects.filter(pk=extra.pk).delete()  # a queryset delete, as the administration services do
+
+    loaded = fresh(partner)
+    assert not perms.can_delete_site(loaded, world.perigueux)
+    assert not perms.can_update_site(loaded, world.perigueux)
+    assert perms.can_update_site(loaded, world.bordeaux)
+
+
+def test_an_organisation_override_reaches_every_member(world):
+    first = user_with(Role.COLLABORATOR, world.gironde)
+    second = UserFactory(organization=first.organization, role=Role.COLLABORATOR)
+    for member in (first, second):
+        assert not perms.can_export_journal(fresh(member), world.bordeaux)
+
+    PermissionOverrideFactory(organization=first.organization, key="shantytown_comment.export", allowed=True)
+
+    for member in (first, second):
+        assert perms.can_export_journal(fresh(member), world.bordeaux)
+
+
+def test_a_change_of_role_or_options_on_the_account_row_is_seen_without_clearing(world):
+    operator = user_with(Role.ASSOCIATION, world.gironde)
+    assert not perms.can_close_site(fresh(operator), world.bordeaux)  # stored now
+
+    User.objects.filter(pk=operator.pk).update(options=[Option.CLOSE_SHANTYTOWN])
+    assert perms.can_close_site(fresh(operator), world.bordeaux)
+
+    User.objects.filter(pk=operator.pk).update(options=[], admin_role=AdminRole.NATIONAL_ADMIN)
+    assert perms.can_delete_site(fresh(operator), world.bordeaux)
+
+
+def test_reloaded_territories_clear_every_stored_context(world):
+    from resorption.territories.signals import territories_loaded
+
+    partner = user_with(Role.COLLABORATOR, world.gironde)
+    perms.grants(fresh(partner))
+    assert fresh(partner).permissions_cache is not None
+
+    territories_loaded.send(sender=None, changed=1)
+
+    assert fresh(partner).permissions_cache is None
+
+
+def test_a_malformed_stored_context_is_computed_again(world):
+    partner = user_with(Role.COLLABORATOR, world.gironde)
+    perms.grants(fresh(partner))
+    stored = fresh(partner).permissions_cache
+    User.objects.filter(pk=partner.pk).update(permissions_cache={"stamp": stored["stamp"], "context": {"role": 1}})
+
+    assert perms.can_update_site(fresh(partner), world.bordeaux)
+    assert fresh(partner).permissions_cache == stored
 
 
 def test_forget_permissions_reloads_after_a_change(world):

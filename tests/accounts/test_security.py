@@ -4,11 +4,15 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from resorption.accounts.middleware import RENEWED_AT_KEY
 from resorption.accounts.models import SignInAttempt
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -123,10 +127,19 @@ def test_session_idle_longer_than_the_timeout_is_signed_out(client):
     assert response.url == f"{LOGIN_URL}?next={DASHBOARD_URL}"
 
 
+def _idle_for(client, seconds: int) -> None:
+    """As if the last renewal of the client's session had been `seconds` ago."""
+    store = SessionStore(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
+    store[RENEWED_AT_KEY] = store[RENEWED_AT_KEY] - seconds
+    store.save()
+    Session.objects.filter(pk=store.session_key).update(
+        expire_date=timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - seconds)
+    )
+
+
 def test_activity_pushes_the_timeout_back(client):
     client.post(LOGIN_URL, {"email": UserFactory().email, "password": DEFAULT_PASSWORD})
-    # Idle for all but the last minute of the allowed time.
-    Session.objects.filter(pk=_session(client).pk).update(expire_date=timezone.now() + timedelta(minutes=1))
+    _idle_for(client, settings.SESSION_COOKIE_AGE - 60)  # idle for all but the last minute of the allowed time
     before = timezone.now()
 
     assert client.get(DASHBOARD_URL).status_code == 200
@@ -134,3 +147,32 @@ def test_activity_pushes_the_timeout_back(client):
     renewed = _session(client).expire_date
     assert renewed >= before + timedelta(seconds=settings.SESSION_COOKIE_AGE)
     assert settings.SESSION_COOKIE_AGE == 30 * 60
+
+
+def test_a_page_within_a_minute_of_the_last_renewal_writes_nothing(client):
+    client.post(LOGIN_URL, {"email": UserFactory().email, "password": DEFAULT_PASSWORD})
+    _idle_for(client, 59)
+    expiry = _session(client).expire_date
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(DASHBOARD_URL).status_code == 200
+
+    assert _session(client).expire_date == expiry
+    assert [query["sql"] for query in queries.captured_queries if not query["sql"].startswith("SELECT")] == []
+
+
+def test_the_first_page_a_minute_after_the_last_renewal_renews(client):
+    client.post(LOGIN_URL, {"email": UserFactory().email, "password": DEFAULT_PASSWORD})
+    _idle_for(client, 60)
+    before = timezone.now()
+
+    assert client.get(DASHBOARD_URL).status_code == 200
+
+    assert _session(client).expire_date >= before + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
+def test_a_session_idle_just_under_the_timeout_stays_signed_in(client):
+    client.post(LOGIN_URL, {"email": UserFactory().email, "password": DEFAULT_PASSWORD})
+    _idle_for(client, settings.SESSION_COOKIE_AGE - 5)
+
+    assert client.get(DASHBOARD_URL).status_code == 200

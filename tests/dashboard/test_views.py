@@ -85,6 +85,7 @@ def test_query_count_does_not_grow_with_areas_and_overrides(client):
         InterventionAreaFactory(organization=user.organization, departement=DepartementFactory(code=code, name=name))
     PermissionOverrideFactory(organization=user.organization, key="shantytown.create", allowed=True)
     PermissionOverrideFactory(user=user, key="shantytown.close", allowed=True)
+    client.get(URL)  # the first page after a change of rights resolves them again and stores them
     with CaptureQueriesContext(connection) as large:
         assert client.get(URL).status_code == 200
     assert len(small) <= 9, [query["sql"] for query in small.captured_queries]

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from resorption.core.text import normalize_search
 from resorption.territories.centres import DEPARTEMENT_CENTRES, REGION_CENTRES
 from resorption.territories.models import Commune, Departement, Epci, Region
+from resorption.territories.signals import territories_loaded
 
 # Where `npm ci` installs the data set, relative to the project root (the TERRITORIES_DATA_DIR setting overrides it).
 DEFAULT_DATA_DIR = Path("node_modules/@etalab/decoupage-administratif/data")
@@ -58,6 +59,8 @@ class Command(BaseCommand):
         data = read_data_set(data_dir)
         with transaction.atomic():
             report = load(data)
+            if report.created or report.updated:
+                territories_loaded.send(sender=self.__class__, changed=report.created + report.updated)
         self.stdout.write(report.summary())
 
 
