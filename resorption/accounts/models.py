@@ -190,6 +190,9 @@ class User(AbstractBaseUser):
     # The user's resolved permission context (areas, overrides), kept with the row so that a signed-in page reads it
     # in the same query as the user. Written by accounts.permissions, cleared when areas or overrides change.
     permissions_cache = models.JSONField("permissions résolues", null=True, blank=True, editable=False)
+    # Raised by every clearing of `permissions_cache`: a context computed from data read before a clearing is not
+    # stored over it (accounts.permissions stores it only if the version it loaded is still there).
+    permissions_version = models.PositiveIntegerField("version des permissions", default=0, editable=False)
 
     objects = UserManager()
 
@@ -209,6 +212,17 @@ class User(AbstractBaseUser):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
+
+    def save(self, *args, **kwargs):
+        # A full save of an account loaded earlier must not write back a permission context that was cleared since:
+        # only accounts.permissions writes those two columns, each time by an UPDATE of its own.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in ("permissions_cache", "permissions_version")
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

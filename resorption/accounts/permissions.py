@@ -37,7 +37,7 @@ from functools import reduce
 from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from resorption.accounts.enums import AdminRole, AreaType, Option, Role
 from resorption.accounts.models import InterventionArea, Organization, PermissionOverride, User
@@ -605,10 +605,13 @@ def _stored_context(user: User) -> _Context:
             return _context_from_json(stored["context"])
         except (KeyError, TypeError, ValueError):
             pass  # a malformed value is computed again below
+    version = getattr(user, "permissions_version", None)
     context = _load_context(user)
-    if user.pk is not None:
+    if user.pk is not None and version is not None:
         value = {"stamp": stamp, "context": _context_to_json(context)}
-        User.objects.filter(pk=user.pk).update(permissions_cache=value)
+        # Stored only if nothing cleared it since the account was loaded: a change of areas or overrides made while
+        # this was computed raised the version, and the next request computes it again.
+        User.objects.filter(pk=user.pk, permissions_version=version).update(permissions_cache=value)
         user.permissions_cache = value
     return context
 
@@ -652,15 +655,16 @@ def _context_from_json(data: Mapping[str, Any]) -> _Context:
 def permissions_changed_for(*, user_id: int | None = None, organization_id: int | None = None) -> None:
     """Clears the stored context of the user, or of every member of the organisation, after a change of their areas
     or permission overrides; their next request computes it again."""
+    cleared = {"permissions_cache": None, "permissions_version": F("permissions_version") + 1}
     if user_id is not None:
-        User.objects.filter(pk=user_id).update(permissions_cache=None)
+        User.objects.filter(pk=user_id).update(**cleared)
     if organization_id is not None:
-        User.objects.filter(organization_id=organization_id).update(permissions_cache=None)
+        User.objects.filter(organization_id=organization_id).update(**cleared)
 
 
 def permissions_changed_everywhere() -> None:
     """Clears every stored context, after the territories were reloaded (a région's départements, an EPCI's…)."""
-    User.objects.filter(permissions_cache__isnull=False).update(permissions_cache=None)
+    User.objects.update(permissions_cache=None, permissions_version=F("permissions_version") + 1)
 
 
 def _owner_changed(sender: type, instance: InterventionArea | PermissionOverride, **kwargs: Any) -> None:

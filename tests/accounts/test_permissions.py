@@ -758,6 +758,33 @@ def test_a_change_of_role_or_options_on_the_account_row_is_seen_without_clearing
     assert perms.can_delete_site(fresh(operator), world.bordeaux)
 
 
+def test_a_full_save_of_an_account_loaded_earlier_keeps_the_clearing(world):
+    partner = user_with(Role.COLLABORATOR, world.gironde)
+    perms.grants(fresh(partner))
+    loaded_before = fresh(partner)
+    InterventionAreaFactory(organization=partner.organization, departement=world.dordogne)
+
+    loaded_before.position = "Cheffe de projet"
+    loaded_before.save()
+
+    assert fresh(partner).permissions_cache is None
+    assert fresh(partner).position == "Cheffe de projet"
+    assert perms.can_update_site(fresh(partner), world.perigueux)
+
+
+def test_a_context_computed_while_areas_change_is_not_stored(world):
+    partner = user_with(Role.COLLABORATOR, world.gironde)
+    loaded_before = fresh(partner)
+    InterventionAreaFactory(organization=partner.organization, departement=world.dordogne)
+    InterventionArea.objects.filter(organization=partner.organization, departement=world.dordogne).delete()
+    # As if this request had read the account, then the areas, while an admin was changing them.
+    InterventionAreaFactory(organization=partner.organization, departement=world.dordogne)
+
+    perms.grants(loaded_before)
+
+    assert fresh(partner).permissions_cache is None
+
+
 def test_reloaded_territories_clear_every_stored_context(world):
     from resorption.territories.signals import territories_loaded
 
