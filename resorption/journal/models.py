@@ -60,9 +60,9 @@ class JournalEntryQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def readable_by(self, user) -> "JournalEntryQuerySet":
-        """Entries the user may read (rule: `permissions.journal_entries_q`). Distinct, as the rule crosses the
-        target relations."""
-        return self.filter(permissions.journal_entries_q(user)).distinct()
+        """Entries the user may read (rule: `permissions.journal_entries_q`), each once: the targets are matched
+        through their indexed link tables, not joined."""
+        return self.filter(permissions.journal_entries_q(user, model=self.model))
 
     def with_display_data(self) -> "JournalEntryQuerySet":
         """What an entry shows — author and organisation, site and commune, tags, targets, attachments — in a fixed
@@ -259,9 +259,9 @@ class TerritorialMessageQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def readable_by(self, user) -> "TerritorialMessageQuerySet":
-        """Messages the user may read (rule: `permissions.territorial_messages_q`). Distinct, as the rule crosses the
-        départements."""
-        return self.filter(permissions.territorial_messages_q(user)).distinct()
+        """Messages the user may read (rule: `permissions.territorial_messages_q`), each once: the départements are
+        matched through their indexed link table, not joined."""
+        return self.filter(permissions.territorial_messages_q(user, model=self.model))
 
     def addressed_to(self, departement_code: str) -> "TerritorialMessageQuerySet":
         """Messages addressed to the sites of this département (among others, maybe)."""

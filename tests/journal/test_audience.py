@@ -97,3 +97,25 @@ def test_only_the_author_edits_and_the_author_or_a_moderator_deletes(people, ent
 
     assert editors == {"author"}
     assert deleters == {"author", "local_admin", "national_admin"}
+
+
+def test_an_entry_addressed_several_ways_to_a_reader_is_listed_once_without_distinct(site, author, target):
+    # Targeted at the reader himself and at his organisation, with other people beside him.
+    colleague = UserFactory(organization=target.organization)
+    entry = JournalEntryFactory(
+        site=site,
+        author=author,
+        targeted=True,
+        target_users=[target, colleague, UserFactory()],
+        target_organizations=[target.organization, OrganizationFactory()],
+    )
+
+    readable = JournalEntry.objects.readable_by(User.objects.get(pk=target.pk))
+
+    assert list(readable) == [entry]
+    # The audience is matched through the link tables' indexes (IN), not by joining them and de-duplicating.
+    sql = str(readable.query)
+    assert "DISTINCT" not in sql
+    for link_table in ("journal_journalentry_target_users", "journal_journalentry_target_organizations"):
+        assert f'JOIN "{link_table}"' not in sql
+        assert f'FROM "{link_table}"' in sql
