@@ -54,7 +54,7 @@ def cache_setting(url: str) -> dict:
 
 
 _SESSION_ENGINES = {
-    "db": "django.contrib.sessions.backends.db",
+    "db": "resorption.accounts.sessions",  # Django's database store, with a cheaper read
     "cache": "django.contrib.sessions.backends.cache",
     "cached_db": "django.contrib.sessions.backends.cached_db",
 }

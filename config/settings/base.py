@@ -170,7 +170,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": env("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "resorption.core.staticfiles.StaticFilesStorage"},
 }
 # Uploaded files on an S3-compatible object store (production), through django-storages, when S3_BUCKET is set.
 # Objects stay private: files are only ever served through our views, which check permissions (journal attachments).

@@ -1,6 +1,14 @@
-from django.urls import reverse
+from functools import cache
+
+from django.urls import get_urlconf, reverse
 
 from resorption.core.navigation import MAIN_NAVIGATION
+
+
+@cache
+def _menu(urlconf: str | None) -> tuple[tuple[str, str], ...]:
+    # The menu's URLs do not change while a process runs: reversed once per URLconf, not on every page.
+    return tuple((item.label, reverse(item.url_name, urlconf=urlconf)) for item in MAIN_NAVIGATION)
 
 
 def navigation(request):
@@ -8,8 +16,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"main_navigation": []}
-    items = []
-    for item in MAIN_NAVIGATION:
-        url = reverse(item.url_name)
-        items.append({"label": item.label, "url": url, "current": request.path.startswith(url)})
+    items = [
+        {"label": label, "url": url, "current": request.path.startswith(url)} for label, url in _menu(get_urlconf())
+    ]
     return {"main_navigation": items}

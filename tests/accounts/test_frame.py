@@ -124,7 +124,7 @@ def test_cache_and_session_settings_come_from_the_environment():
     }
     assert cache_setting("db")["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert cache_setting("locmem")["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert session_engine("db", cache_setting("locmem")) == "django.contrib.sessions.backends.db"
+    assert session_engine("db", cache_setting("locmem")) == "resorption.accounts.sessions"
     assert session_engine("cached_db", cache_setting("db")) == "django.contrib.sessions.backends.cached_db"
     with pytest.raises(ImproperlyConfigured):
         cache_setting("memcached://somewhere")
