@@ -68,6 +68,12 @@ def entries_for(user: User, site: Site, *, kind: str | None = None, tag: str | N
     return entries.with_display_data()
 
 
+def latest_messages(user: User, site: Site, *, count: int) -> list[JournalEntry]:
+    """The site's `count` latest messages the user may read, with what their summary shows (`with_summary_data`)."""
+    entries = JournalEntry.objects.filter(site=site, kind=EntryKind.MESSAGE).alive().readable_by(user)
+    return list(entries.with_summary_data()[:count])
+
+
 def attachment_for(user: User, site: Site, attachment_uuid: uuid.UUID) -> Attachment:
     """The attachment, if its entry belongs to the site, is not deleted and the user may read it (§A.6: a targeted
     message's files follow the message); `Attachment.DoesNotExist` otherwise, whatever the reason."""

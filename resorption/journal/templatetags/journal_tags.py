@@ -7,8 +7,7 @@ page loads this tag library instead, and the tag builds its own context with `la
 from django import template
 
 from resorption.accounts import permissions
-from resorption.journal.enums import EntryKind
-from resorption.journal.services import entries_for
+from resorption.journal.services import latest_messages
 
 register = template.Library()
 
@@ -19,7 +18,7 @@ def latest_context(user, site, *, count: int = LATEST_COUNT) -> dict:
     """What `journal/includes/latest.html` shows: whether the user reads the site's journal, the last `count`
     messages he may read (a fixed number of queries) and whether he may write."""
     can_read = permissions.can_read_journal(user, site)
-    entries = list(entries_for(user, site, kind=EntryKind.MESSAGE)[:count]) if can_read else []
+    entries = latest_messages(user, site, count=count) if can_read else []
     return {
         "site": site,
         "can_read_journal": can_read,
