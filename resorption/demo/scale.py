@@ -1,8 +1,8 @@
-"""National-scale data for the benchmarks (issue 4, item 11): what `manage.py seed_scale` writes.
+"""National-scale data for the benchmarks (issue 4, item 11; issue 8, item 4): what `manage.py seed_scale` writes.
 
-The data set is deterministic: one `random.Random(seed)` draws everything, in a fixed order, from dates anchored on
-`today`; the same arguments give the same sites, versions, owners and actors (primary keys aside). It is shaped like
-the platform's national picture:
+The data set is deterministic: three `random.Random` streams derived from `seed` (sites; people; journal) draw
+everything, in a fixed order, from dates anchored on `today`; the same arguments give the same data (primary keys
+aside). It is shaped like the platform's national picture:
 
 - 20 départements hold 80 % of the sites (Île-de-France, the large metropolises, Mayotte, Guyane: `HOTSPOTS`), the
   other départements share the rest; within a département, sites go to its most populated communes.
@@ -13,8 +13,12 @@ the platform's national picture:
   census scheduled then done, a procedure that moves on, « mise à jour sans modification »), by users of the
   département, with increasing dates. Written straight into django-simple-history's tables, since `bulk_create`
   sends no signal.
-- Owners on a third of the sites, site actors on some open ones, one State service and one association per
-  département with their users.
+- Owners on a third of the sites; per département its organisations (préfecture, DDETS, associations, health
+  mediation, conseil départemental, DSDEN, gendarmerie, its largest communes) and `users` accounts over them, the
+  départements with more sites having more people; site actors on half the open sites.
+- `messages` journal messages (a tenth targeted, some with attachment metadata) written by people of the site's
+  département within the site's life, and for the recent ones the notifications, deliveries and emails the
+  platform's fan-out writes (`_Journal`).
 
 Seeded rows are recognised by their users: every seeded account has an `@seed-scale.test` address and every seeded
 site was declared by one of them. `delete_seeded()` removes exactly that.
@@ -23,6 +27,7 @@ site was declared by one of them. `delete_seeded()` removes exactly that.
 import datetime
 import random
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,11 +39,17 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import F, Subquery
 from django.test.utils import override_settings
+from django.urls import reverse
 
 from resorption.accounts.enums import AdminRole, AreaType, Role, UserStatus
 from resorption.accounts.models import Charter, InterventionArea, Organization, OrganizationType, User
 from resorption.core.text import normalize_search
 from resorption.demo import sites as demo_sites
+from resorption.emails.models import EmailStatus, OutgoingEmail
+from resorption.journal.enums import Audience, EntryKind, HealthIntervention
+from resorption.journal.models import Attachment, JournalEntry, Tag
+from resorption.notifications.catalogue import JournalMessagePosted
+from resorption.notifications.models import Delivery, Notification, NotificationEvent
 from resorption.settlements.enums import (
     CensusStatus,
     ClosingCause,
@@ -102,9 +113,136 @@ COMMUNES_PER_DEPARTEMENT = 25
 # The seeder needs at least this many départements with communes, else it loads the Etalab territories first.
 MIN_DEPARTEMENTS = DENSE_COUNT + 1
 BATCH_SIZE = 500
+# Rows per INSERT for the narrow tables (users, journal, notifications).
+BULK_SIZE = 5000
 MIN_VERSIONS = 5
 MAX_VERSIONS = 8
 OPERATORS_PER_DEPARTEMENT = 3
+# Share of the open (closed) sites with site actors, who are members of the département's associations and health
+# mediation services; 1 to 3 per site.
+ACTORS_OPEN_SHARE = 0.5
+ACTORS_CLOSED_SHARE = 0.1
+# The journal (`_Journal`): shares of the messages.
+TARGETED_SHARE = 0.1
+HEALTH_SHARE = 0.08
+TAGGED_SHARE = 0.4
+ATTACHED_SHARE = 0.03
+DELETED_SHARE = 0.01
+# Notifications: the messages of the last NOTIFIED_DAYS days were fanned out, each to the site's actors and to
+# NOTIFIED_MEMBERS members of the département (or of each targeted organisation); most old ones are read.
+NOTIFIED_DAYS = 180
+NOTIFIED_MEMBERS = 3
+READ_SHARE_OLD = 0.85
+READ_SHARE_RECENT = 0.3
+OPTED_OUT_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class _OrganizationKind:
+    uid: str  # an OrganizationType (accounts migration 0002)
+    label: str  # the start of its organisations' names
+    role: str  # the role of its members: the type's default role, but for the gendarmerie (as in the demo world)
+    weight: int  # its share of the département's accounts
+    area_type: str  # located at the département, or at one of its most populated communes
+    count: int  # organisations of this kind per département
+    writes: bool  # its members write in the journals of the département's sites
+    acts: bool  # its members work on sites (site actors)
+
+
+# The organisations of a département on the platform, and how its accounts spread over them (the associations and
+# the State's services hold most; a commune's services, the schools' and the gendarmerie follow).
+DEPARTEMENT_ORGANIZATIONS = (
+    _OrganizationKind(
+        "prefecture_departement", "Préfecture", Role.DIRECT_COLLABORATOR, 8, AreaType.DEPARTEMENT, 1, True, False
+    ),
+    _OrganizationKind("ddets", "DDETS", Role.DIRECT_COLLABORATOR, 12, AreaType.DEPARTEMENT, 1, True, False),
+    _OrganizationKind(
+        "association", "Association d'intervention", Role.ASSOCIATION, 30, AreaType.DEPARTEMENT, 2, True, True
+    ),
+    _OrganizationKind("intervenant", "Médiation sanitaire", Role.INTERVENER, 12, AreaType.DEPARTEMENT, 1, True, True),
+    _OrganizationKind(
+        "departement", "Conseil départemental", Role.COLLABORATOR, 8, AreaType.DEPARTEMENT, 1, True, False
+    ),
+    _OrganizationKind("dsden", "DSDEN", Role.COLLABORATOR, 5, AreaType.DEPARTEMENT, 1, True, False),
+    _OrganizationKind("commune", "Commune de", Role.COLLABORATOR, 18, AreaType.COMMUNE, 3, False, False),
+    _OrganizationKind("gendarmerie", "Gendarmerie", Role.EXTERNAL_OBSERVER, 7, AreaType.DEPARTEMENT, 1, False, False),
+)
+# National organisations (uid, name); the first holds the national admin. They get this share of the accounts.
+NATIONAL_ORGANIZATIONS = (
+    ("delegation_interministerielle", "Délégation nationale"),
+    ("agence_nationale", "Agence nationale"),
+)
+NATIONAL_USERS_SHARE = 0.005
+JOURNAL_EVENT_KIND = JournalMessagePosted.name
+# Organisation types of the audience « préfecture et DDETS » (journal.services.PREFECTURE_DDETS_TYPES).
+PREFECTURE_DDETS_TYPES = ("prefecture_departement", "ddets")
+_USER_STATUSES = {UserStatus.ACTIVE: 90, UserStatus.INACTIVE: 6, UserStatus.NEW: 4}
+_FIRST_NAMES = (
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Sarah",
+    "Inès",
+    "Julie",
+    "Nadia",
+    "Aïcha",
+    "Sophie",
+    "Claire",
+    "Emma",
+    "Lucas",
+    "Hugo",
+    "Thomas",
+    "Nicolas",
+    "Karim",
+    "Julien",
+    "Maxime",
+    "Antoine",
+    "Mehdi",
+    "Paul",
+    "Louis",
+    "Yanis",
+)
+_LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "Benali",
+    "Haddad",
+    "Nguyen",
+    "Popescu",
+    "Ionescu",
+    "Mercier",
+    "Blanc",
+    "Guerin",
+    "Boyer",
+)
+_POSITIONS = {
+    Role.DIRECT_COLLABORATOR: ("Chargée de mission résorption des bidonvilles", "Coordinateur départemental"),
+    Role.COLLABORATOR: ("Directrice de la cohésion sociale", "Chargé de mission habitat", "Conseillère technique"),
+    Role.ASSOCIATION: ("Travailleuse sociale", "Médiateur social", "Cheffe de service", "Éducateur spécialisé"),
+    Role.INTERVENER: ("Médiatrice en santé", "Infirmier", "Coordinatrice santé"),
+    Role.EXTERNAL_OBSERVER: ("Officier de liaison", "Commandante de brigade"),
+    Role.NATIONAL_ESTABLISHMENT: ("Chargée de mission nationale", "Chef de projet"),
+}
 
 # Living conditions, one section at a time: each variant is the demo profile's answers for that section, so every
 # combination satisfies the model's constraints (they never cross sections). « unknown » answers nothing.
@@ -187,6 +325,42 @@ _ORIGINS = (  # (french, european, extra-european), weight
     ((False, False, False), 12),  # none ticked: unknown
 )
 _ACTOR_THEMES = [theme for theme in SiteActorTheme if theme != SiteActorTheme.OTHER]
+_ATTACHMENTS = (  # original name, content type, extension
+    ("compte-rendu-reunion.pdf", "application/pdf", "pdf"),
+    ("photo-acces-eau.jpg", "image/jpeg", "jpg"),
+    ("diagnostic-social.pdf", "application/pdf", "pdf"),
+    ("plan-du-site.png", "image/png", "png"),
+    ("convocation-comite.pdf", "application/pdf", "pdf"),
+)
+# Messages are put together from one sentence of each list (two for a health follow-up).
+_MESSAGE_OPENINGS = (
+    "Passage de l'équipe ce matin.",
+    "Visite sur site avec la médiation sanitaire.",
+    "Point de situation après la réunion de coordination.",
+    "Maraude de fin de journée.",
+    "Retour de la permanence d'accès aux droits.",
+    "Échange téléphonique avec la mairie.",
+    "Rencontre avec les familles installées côté rue.",
+)
+_MESSAGE_FACTS = (
+    "Le point d'eau fonctionne mais la file d'attente reste longue le matin.",
+    "Trois enfants ne sont pas encore inscrits à l'école, les dossiers sont en cours avec la mairie.",
+    "La benne a été enlevée, les déchets s'accumulent de nouveau près de l'entrée.",
+    "Deux familles ont obtenu une place en hébergement d'urgence.",
+    "Des coupures d'électricité répétées sont signalées depuis la semaine dernière.",
+    "Le propriétaire a confirmé le dépôt d'une requête en expulsion.",
+    "Une personne âgée a besoin d'un suivi médical régulier, orientée vers la PASS.",
+    "Les extincteurs ont été vérifiés, un nouveau sera installé près des cabanes.",
+    "La domiciliation de quatre personnes est faite auprès du CCAS.",
+    "Forte chaleur annoncée : distribution d'eau renforcée et repérage des personnes fragiles.",
+)
+_MESSAGE_NEXT_STEPS = (
+    "Prochain passage prévu la semaine prochaine.",
+    "Nous proposons une réunion avec la DDETS pour en parler.",
+    "Merci aux partenaires de nous signaler tout changement.",
+    "Le diagnostic social sera partagé dès qu'il sera terminé.",
+    "À suivre lors du prochain comité de pilotage.",
+)
 
 
 @dataclass
@@ -199,9 +373,16 @@ class SeedReport:
     actors: int = 0
     organizations: int = 0
     users: int = 0
+    messages: int = 0
+    targeted: int = 0
+    attachments: int = 0
+    notifications: int = 0
+    unread: int = 0
+    emails: int = 0
     departements: int = 0
     dense_share: float = 0.0
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,9 +395,32 @@ class _Place:
 @dataclass
 class _Accounts:
     national_admin: User
-    # département code → the users who declare and update its sites, and the operators who may act on them
+    local_user: User | None = None
+    # Per département code: the users who declare and update its sites, and the operators among them…
     authors: dict[str, list[User]] = field(default_factory=dict)
     operators: dict[str, list[User]] = field(default_factory=dict)
+    # …and, among its active accounts: all of them, those who write in its journals, those who work on its sites
+    # (site actors); its organisations, and its préfecture and DDETS (the audience « préfecture et DDETS »).
+    members: dict[str, list[User]] = field(default_factory=lambda: defaultdict(list))
+    writers: dict[str, list[User]] = field(default_factory=lambda: defaultdict(list))
+    actors: dict[str, list[User]] = field(default_factory=lambda: defaultdict(list))
+    organizations: dict[str, list[Organization]] = field(default_factory=lambda: defaultdict(list))
+    prefecture_ddets: dict[str, list[Organization]] = field(default_factory=lambda: defaultdict(list))
+    # organisation pk → its active members
+    organization_members: dict[int, list[User]] = field(default_factory=dict)
+
+
+@dataclass
+class _SiteRecord:
+    """What the journal needs of a written site."""
+
+    pk: int
+    code: str  # its département
+    label: str  # `Site.display_name`
+    commune_name: str
+    opened: datetime.datetime  # declared
+    ended: datetime.datetime  # closed, or `today` at midnight for an open site
+    actors: list[User]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -232,12 +436,55 @@ def seeded_sites():
     return Site.objects.filter(created_by__email__endswith=f"@{SEED_DOMAIN}")
 
 
+def seeded_messages():
+    return JournalEntry.objects.filter(site__in=seeded_sites().values("pk"))
+
+
+def seeded_counts() -> dict[str, int]:
+    """What the seeded data set holds, to tell whether it is the one asked for."""
+    sites = Counter(seeded_sites().values_list("status", flat=True).order_by())
+    return {
+        "open": sites[SiteStatus.OPEN],
+        "closed": sites[SiteStatus.CLOSED],
+        "messages": seeded_messages().count(),
+        "users": User.objects.filter(email__endswith=f"@{SEED_DOMAIN}").count(),
+    }
+
+
+def _delete(queryset) -> None:
+    """Deletes the rows in one statement, without Django's collector: the seeded tables hold hundreds of thousands
+    of rows, which the collector would load into memory. Only for rows whose dependents were deleted first."""
+    queryset._raw_delete(queryset.db)
+
+
 @transaction.atomic
 def delete_seeded() -> int:
-    """Removes every seeded row (sites with their versions, owners, orientations and actors, then accounts and their
-    organisations); returns the number of sites removed. Rows that are not seeded are left alone."""
+    """Removes every seeded row (the journal of the seeded sites with its notifications and their emails; the sites
+    with their versions, owners, orientations and actors; then accounts and their organisations); returns the number
+    of sites removed. Rows that are not seeded are left alone."""
     site_ids = seeded_sites().values("pk")
     count = seeded_sites().count()
+
+    entries = JournalEntry.objects.filter(site_id__in=Subquery(site_ids)).values("pk")
+    events = NotificationEvent.objects.filter(kind=JOURNAL_EVENT_KIND, object_id__in=Subquery(entries)).values("pk")
+    email_ids = list(
+        Delivery.objects.filter(event_id__in=Subquery(events), email__isnull=False).values_list("email_id", flat=True)
+    )
+    _delete(Notification.objects.filter(event_id__in=Subquery(events)))
+    _delete(Delivery.objects.filter(event_id__in=Subquery(events)))
+    for start in range(0, len(email_ids), BULK_SIZE):
+        _delete(OutgoingEmail.objects.filter(pk__in=email_ids[start : start + BULK_SIZE]))
+    _delete(NotificationEvent.objects.filter(pk__in=Subquery(events)))
+    for model in (
+        Attachment,
+        JournalEntry.tags.through,
+        JournalEntry.target_organizations.through,
+        JournalEntry.target_users.through,
+    ):
+        column = "entry_id" if model is Attachment else "journalentry_id"
+        _delete(model.objects.filter(**{f"{column}__in": Subquery(entries)}))
+    _delete(JournalEntry.objects.filter(site_id__in=Subquery(site_ids)))
+
     for history in (SiteOwner.history.model, ClosingOrientation.history.model):
         history.objects.filter(site_id__in=Subquery(site_ids)).delete()
     Site.history.model.objects.filter(id__in=Subquery(site_ids)).delete()
@@ -278,11 +525,29 @@ def spread_departements(codes: Sequence[str], total: int, rng: random.Random) ->
     return chosen
 
 
-def seed(*, open_count: int, closed_count: int, years: int, seed: int, today: datetime.date) -> SeedReport:
-    """Writes the data set in one transaction; returns what it wrote and how long it took."""
+def seed(
+    *,
+    open_count: int,
+    closed_count: int,
+    years: int,
+    seed: int,
+    today: datetime.date,
+    users: int = 0,
+    messages: int = 0,
+) -> SeedReport:
+    """Writes the data set in one transaction; returns what it wrote and how long it took. `users` is the number of
+    accounts (at least the fixed ones: see `_Seeder._accounts`), `messages` the number of journal messages."""
     started = time.monotonic()
     with transaction.atomic():
-        report = _Seeder(open_count=open_count, closed_count=closed_count, years=years, seed=seed, today=today).run()
+        report = _Seeder(
+            open_count=open_count,
+            closed_count=closed_count,
+            years=years,
+            seed=seed,
+            today=today,
+            users_count=users,
+            messages_count=messages,
+        ).run()
     report.seconds = time.monotonic() - started
     return report
 
@@ -310,23 +575,45 @@ _SECTION_VARIANTS = {
 
 
 class _Seeder:
-    def __init__(self, *, open_count: int, closed_count: int, years: int, seed: int, today: datetime.date):
+    def __init__(
+        self,
+        *,
+        open_count: int,
+        closed_count: int,
+        years: int,
+        seed: int,
+        today: datetime.date,
+        users_count: int = 0,
+        messages_count: int = 0,
+    ):
         self.open_count = open_count
         self.closed_count = closed_count
+        self.users_count = users_count
+        self.messages_count = messages_count
         self.years = years
         self.today = today
+        # Three streams: the sites and their versions are the same whatever the numbers of accounts and messages
+        # asked for (a data set with and one without journal differ only by the journal).
         self.rng = random.Random(seed)
+        self.people_rng = random.Random(f"{seed}-people")
+        self.journal_rng = random.Random(f"{seed}-journal")
         self.tz = ZoneInfo(settings.TIME_ZONE)
         self.report = SeedReport()
+        self.site_counts: Counter[str] = Counter()
+        self.records: list[_SiteRecord] = []
 
     def run(self) -> SeedReport:
+        started = time.monotonic()
         places = self._places()
         total = self.open_count + self.closed_count
         departement_of_site = spread_departements(sorted(places), total, self.rng)
-        accounts = self._accounts(sorted(set(departement_of_site)), dense=dense_departements(sorted(places)))
+        self.site_counts = Counter(departement_of_site)
+        accounts = self._accounts(sorted(self.site_counts), dense=dense_departements(sorted(places)), places=places)
+        self.report.timings["accounts"] = time.monotonic() - started
         statuses = [SiteStatus.OPEN] * self.open_count + [SiteStatus.CLOSED] * self.closed_count
         self.rng.shuffle(statuses)
 
+        started = time.monotonic()
         for start in range(0, total, BATCH_SIZE):
             batch = [
                 self._site_plan(status, places[code], accounts, code)
@@ -334,11 +621,15 @@ class _Seeder:
                     statuses[start : start + BATCH_SIZE], departement_of_site[start : start + BATCH_SIZE], strict=True
                 )
             ]
-            self._write(batch)
+            self._write(batch, departement_of_site[start : start + BATCH_SIZE])
+        self.report.timings["sites"] = time.monotonic() - started
 
-        counts = Counter(departement_of_site)
-        top = sum(count for _, count in counts.most_common(DENSE_COUNT))
-        self.report.departements = len(counts)
+        started = time.monotonic()
+        _Journal(self, accounts).run()
+        self.report.timings["journal"] = time.monotonic() - started
+
+        top = sum(count for _, count in self.site_counts.most_common(DENSE_COUNT))
+        self.report.departements = len(self.site_counts)
         self.report.dense_share = top / total if total else 0.0
         return self.report
 
@@ -363,77 +654,116 @@ class _Seeder:
             candidates.append(_Place(commune, latitude, longitude))
         return dict(places)
 
-    def _accounts(self, codes: list[str], *, dense: list[str]) -> _Accounts:
-        """A national admin; per département a State service (a correspondent) and an association (operators)."""
+    def _accounts(self, codes: list[str], *, dense: list[str], places: dict[str, list[_Place]]) -> _Accounts:
+        """The national delegation (the national admin, national actors) and, per département with sites, the
+        organisations of `DEPARTEMENT_ORGANIZATIONS` with their members: `users_count` accounts in all (at least one
+        per organisation and the fixed accounts), the départements with more sites having more people."""
+        rng = self.people_rng
         password = make_password(SEED_PASSWORD, salt=_PASSWORD_SALT)
         charter_version = Charter.objects.order_by("-version").values_list("version", flat=True).first()
         types = {each.uid: each for each in OrganizationType.objects.all()}
         departements = Departement.objects.in_bulk(codes)
         now = datetime.datetime.combine(self.today, datetime.time(8), tzinfo=self.tz)
+        local_code = dense[0] if dense and dense[0] in codes else codes[0]
 
-        organizations = [
+        # Organisations: (organisation, its kind) in a fixed order; the national ones first.
+        national = [
             Organization(
-                name="Délégation nationale (données de charge)",
-                type=types["delegation_interministerielle"],
+                name=f"{label} (données de charge)",
+                type=types[uid],
                 active=True,
                 area_type=AreaType.NATION,
             )
+            for uid, label in NATIONAL_ORGANIZATIONS
         ]
+        by_departement: dict[str, list[tuple[Organization, _OrganizationKind]]] = {}
         for code in codes:
-            for uid, label in (("ddets", "DDETS"), ("association", "Association d'intervention")):
-                organizations.append(
-                    Organization(
-                        name=f"{label} {departements[code].name} (données de charge)",
-                        type=types[uid],
-                        active=True,
-                        area_type=AreaType.DEPARTEMENT,
-                        departement=departements[code],
+            rows = []
+            for kind in DEPARTEMENT_ORGANIZATIONS:
+                if kind.area_type == AreaType.COMMUNE:
+                    for place in places[code][: kind.count]:
+                        commune = place.commune
+                        name = f"{kind.label} {commune.name} ({commune.code}) (données de charge)"
+                        rows.append((Organization(name=name, area_type=AreaType.COMMUNE, commune=commune), kind))
+                    continue
+                for number in range(1, kind.count + 1):
+                    suffix = "" if number == 1 else f" n° {number}"
+                    name = f"{kind.label} {departements[code].name}{suffix} (données de charge)"
+                    rows.append(
+                        (Organization(name=name, area_type=AreaType.DEPARTEMENT, departement=departements[code]), kind)
                     )
-                )
+            for organization, kind in rows:
+                organization.type = types[kind.uid]
+                organization.active = True
+            by_departement[code] = rows
+        organizations = national + [organization for code in codes for organization, _ in by_departement[code]]
         for organization in organizations:
             organization.search_name = normalize_search(organization.name)
-        Organization.objects.bulk_create(organizations)
+        Organization.objects.bulk_create(organizations, batch_size=BULK_SIZE)
         InterventionArea.objects.bulk_create(
-            InterventionArea(
-                organization=organization,
-                area_type=organization.area_type,
-                departement=organization.departement,
-                is_main_area=True,
-            )
-            for organization in organizations
+            (
+                InterventionArea(
+                    organization=organization,
+                    area_type=organization.area_type,
+                    departement=organization.departement,
+                    commune=organization.commune,
+                    is_main_area=True,
+                )
+                for organization in organizations
+            ),
+            batch_size=BULK_SIZE,
         )
 
-        def user(email: str, organization: Organization, role: str, first: str, last: str, **extra) -> User:
+        def user(email: str, organization: Organization, role: str, status: str = UserStatus.ACTIVE, **extra) -> User:
+            first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
+            accepted = status != UserStatus.NEW and charter_version is not None
             return User(
                 email=email,
-                first_name=first,
-                last_name=last,
-                position="Compte de test de charge",
+                first_name=extra.pop("first_name", first),
+                last_name=extra.pop("last_name", last),
+                position=rng.choice(_POSITIONS[role]),
                 organization=organization,
-                status=UserStatus.ACTIVE,
+                status=status,
                 role=role,
                 password=password,
-                charter_version_accepted=charter_version,
-                charter_accepted_at=now if charter_version else None,
-                created_at=now,
+                charter_version_accepted=charter_version if accepted else None,
+                charter_accepted_at=now if accepted else None,
+                created_at=now - datetime.timedelta(days=rng.randint(0, 365 * self.years)),
+                deactivated_at=now if status == UserStatus.INACTIVE else None,
                 **extra,
             )
 
         national_admin = user(
             NATIONAL_ADMIN_EMAIL,
-            organizations[0],
+            national[0],
             Role.NATIONAL_ESTABLISHMENT,
-            "Nadia",
-            "Charge",
+            first_name="Nadia",
+            last_name="Charge",
             admin_role=AdminRole.NATIONAL_ADMIN,
         )
-        users = [national_admin]
         accounts = _Accounts(national_admin=national_admin)
-        local_code = dense[0] if dense and dense[0] in codes else codes[0]
-        for index, code in enumerate(codes):
-            service, association = organizations[1 + 2 * index], organizations[2 + 2 * index]
+        members: dict[int, list[User]] = defaultdict(list)  # organisation (its index in `organizations`) → users
+        members[0].append(national_admin)
+        fixed: dict[str, list[User]] = {}  # département → its fixed accounts, already in `members`
+        index_of = {id(organization): index for index, organization in enumerate(organizations)}
+        for code in codes:
+            rows = by_departement[code]
+            prefecture, ddets, association = (
+                next(organization for organization, kind in rows if kind.uid == uid)
+                for uid in ("prefecture_departement", "ddets", "association")
+            )
+            local_admin = user(
+                f"admin-local-{code.lower()}@{SEED_DOMAIN}",
+                prefecture,
+                Role.DIRECT_COLLABORATOR,
+                admin_role=AdminRole.LOCAL_ADMIN,
+            )
             correspondent = user(
-                f"correspondant-{code.lower()}@{SEED_DOMAIN}", service, Role.DIRECT_COLLABORATOR, "Claire", f"D{code}"
+                f"correspondant-{code.lower()}@{SEED_DOMAIN}",
+                ddets,
+                Role.DIRECT_COLLABORATOR,
+                first_name="Claire",
+                last_name=f"D{code}",
             )
             operators = [
                 user(
@@ -442,15 +772,71 @@ class _Seeder:
                     else f"operateur-{code.lower()}-{number}@{SEED_DOMAIN}",
                     association,
                     Role.ASSOCIATION,
-                    "Inès",
-                    f"O{code}-{number}",
+                    first_name="Inès",
+                    last_name=f"O{code}-{number}",
                 )
                 for number in range(1, OPERATORS_PER_DEPARTEMENT + 1)
             ]
-            users += [correspondent, *operators]
+            members[index_of[id(prefecture)]].append(local_admin)
+            members[index_of[id(ddets)]].append(correspondent)
+            members[index_of[id(association)]].extend(operators)
+            fixed[code] = [local_admin, correspondent, *operators]
             accounts.authors[code] = [correspondent, *operators]
             accounts.operators[code] = operators
-        User.objects.bulk_create(users)
+
+        # Every organisation has at least one member; the others go to the départements in proportion to their sites
+        # (a national share to the national organisations), then to each kind of organisation by its weight.
+        for index in range(len(organizations)):
+            if not members[index]:
+                members[index].append(None)  # a placeholder: drawn below
+        minimum = sum(len(each) for each in members.values())
+        spare = max(0, self.users_count - minimum)
+        national_spare = round(spare * NATIONAL_USERS_SHARE)
+        site_counts = self.site_counts
+        shares = _apportion(spare - national_spare, [site_counts[code] for code in codes])
+        extra: Counter[int] = Counter()
+        for index, count in enumerate(_apportion(national_spare, [1] * len(national))):
+            extra[index] += count
+        for code, share in zip(codes, shares, strict=True):
+            rows = by_departement[code]
+            weights = [kind.weight / kind.count for _, kind in rows]
+            for (organization, _), count in zip(rows, _apportion(share, weights), strict=True):
+                extra[index_of[id(organization)]] += count
+
+        users: list[User] = [national_admin]
+        for code in codes:
+            users += fixed[code]
+        numbers: Counter[str] = Counter()
+        kind_of = {index_of[id(organization)]: kind for code in codes for organization, kind in by_departement[code]}
+        for index, organization in enumerate(organizations):
+            kind = kind_of.get(index)
+            placeholders = sum(1 for each in members[index] if each is None)
+            members[index] = [each for each in members[index] if each is not None]
+            for _ in range(placeholders + extra[index]):
+                slug = kind.uid if kind else "national"
+                where = (organization.departement_id or organization.commune_id or "fr").lower()
+                numbers[f"{slug}-{where}"] += 1
+                email = f"{slug.replace('_', '-')}-{where}-{numbers[f'{slug}-{where}']}@{SEED_DOMAIN}"
+                role = kind.role if kind else Role.NATIONAL_ESTABLISHMENT
+                status = rng.choices(list(_USER_STATUSES), weights=list(_USER_STATUSES.values()))[0]
+                account = user(email, organization, role, status)
+                members[index].append(account)
+                users.append(account)
+        User.objects.bulk_create(users, batch_size=BULK_SIZE)
+
+        for code in codes:
+            for organization, kind in by_departement[code]:
+                active = [each for each in members[index_of[id(organization)]] if each.is_active]
+                accounts.members[code] += active
+                accounts.organizations[code].append(organization)
+                accounts.organization_members[organization.pk] = active
+                if kind.writes:
+                    accounts.writers[code] += active
+                if kind.acts:
+                    accounts.actors[code] += active
+                if kind.uid in PREFECTURE_DDETS_TYPES:
+                    accounts.prefecture_ddets[code].append(organization)
+        accounts.local_user = next(each for each in users if each.email == LOCAL_USER_EMAIL)
         self.report.organizations = len(organizations)
         self.report.users = len(users)
         return accounts
@@ -512,11 +898,15 @@ class _Seeder:
             for solution in rng.sample(list(ClosingSolution), rng.randint(1, 2)):
                 people = rng.randint(1, max(1, people_left // 2))
                 orientations.append((solution, people, max(1, people // 3)))
+        # Half the open sites have actors, a few closed ones kept theirs; drawn apart from the sites' stream.
+        people = self.people_rng
         actors = []
-        if status == SiteStatus.OPEN and rng.random() < 0.2:
-            for operator in rng.sample(accounts.operators[code], rng.randint(1, 2)):
-                actors.append((operator, rng.sample(_ACTOR_THEMES, rng.randint(1, 3))))
+        pool = accounts.actors[code]
+        if pool and people.random() < (ACTORS_OPEN_SHARE if status == SiteStatus.OPEN else ACTORS_CLOSED_SHARE):
+            for actor in people.sample(pool, min(len(pool), people.randint(1, 3))):
+                actors.append((actor, people.sample(_ACTOR_THEMES, people.randint(1, 3))))
         return {
+            "commune_name": place.commune.name,
             "states": states,
             "moments": moments,
             "authors": version_authors,
@@ -625,7 +1015,7 @@ class _Seeder:
 
     # Writing -------------------------------------------------------------------------------------------------------
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
+    def _write(self, batch: list[dict[str, Any]], codes: list[str]) -> None:
         sites = []
         for plan in batch:
             last = plan["states"][-1]
@@ -681,11 +1071,27 @@ class _Seeder:
         SiteOwner.history.model.objects.bulk_create(owner_versions)
         ClosingOrientation.history.model.objects.bulk_create(orientation_versions)
 
-        for site in sites:
+        actors_of = defaultdict(list)
+        for actor in actors:
+            actors_of[actor.site_id].append(actor.user)
+        for site, plan, code in zip(sites, batch, codes, strict=True):
             if site.status == SiteStatus.OPEN:
                 self.report.open += 1
+                ended = datetime.datetime.combine(self.today, datetime.time(0), tzinfo=self.tz)
             else:
                 self.report.closed += 1
+                ended = plan["moments"][-1]
+            self.records.append(
+                _SiteRecord(
+                    pk=site.pk,
+                    code=code,
+                    label=site.display_name,
+                    commune_name=plan["commune_name"],
+                    opened=plan["moments"][0],
+                    ended=ended,
+                    actors=actors_of[site.pk],
+                )
+            )
         self.report.versions += len(versions)
         self.report.owners += len(owners)
         self.report.orientations += len(orientations)
@@ -693,8 +1099,275 @@ class _Seeder:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# The journal: messages, their targets, tags and attachments, and the notifications they caused
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class _Journal:
+    """Spreads `messages_count` messages over the written sites — more on open sites and long-lived ones, a few
+    sites with long journals — each dated within its site's life and written by a member of the site's département
+    (often one of its actors). `TARGETED_SHARE` of them (exactly, rounded) are targeted (« préfecture et DDETS » or
+    a custom list of organisations and people of the département), some carry tags, attachments (metadata rows:
+    no file is stored), health follow-ups, or were deleted by their author. The messages of the last
+    `NOTIFIED_DAYS` days were fanned out as the platform does (`notifications.services.event_fan_out`): an event,
+    and per recipient a notification (read or not) and a delivery with its sent email (or none when opted out)."""
+
+    def __init__(self, seeder: "_Seeder", accounts: _Accounts):
+        self.seeder = seeder
+        self.accounts = accounts
+        self.rng = seeder.journal_rng
+        self.report = seeder.report
+        self.tags = list(Tag.objects.order_by("position", "pk").values_list("pk", flat=True))
+        self.today = datetime.datetime.combine(seeder.today, datetime.time(0), tzinfo=seeder.tz)
+        self.notified_since = self.today - datetime.timedelta(days=NOTIFIED_DAYS)
+        self.local_code = accounts.local_user.organization.departement_id if accounts.local_user else None
+
+    def run(self) -> None:
+        records, total = self.seeder.records, self.seeder.messages_count
+        if not records or not total:
+            return
+        rng = self.rng
+        weights = [rng.lognormvariate(0, 1) * ((record.ended - record.opened).days + 30) for record in records]
+        for index, record in enumerate(records):
+            if record.ended >= self.today:  # open sites: followed more closely
+                weights[index] *= 2
+        counts = Counter(rng.choices(range(len(records)), weights=weights, k=total))
+        targeted = [True] * round(total * TARGETED_SHARE) + [False] * (total - round(total * TARGETED_SHARE))
+        rng.shuffle(targeted)
+        flags = iter(targeted)
+        batch: list[dict[str, Any]] = []
+        for index, record in enumerate(records):
+            for _ in range(counts[index]):
+                batch.append(self._plan(record, next(flags)))
+                if len(batch) >= BULK_SIZE:
+                    self._write(batch)
+                    batch = []
+        if batch:
+            self._write(batch)
+
+    def _plan(self, record: _SiteRecord, targeted: bool) -> dict[str, Any]:
+        rng, accounts = self.rng, self.accounts
+        span = max(60, int((record.ended - record.opened).total_seconds()))
+        created = record.opened + datetime.timedelta(seconds=rng.randint(60, span))
+        created = min(created, record.ended)
+        actors = [each for each in record.actors if each.is_active]
+        if actors and rng.random() < 0.5:
+            author = rng.choice(actors)
+        else:
+            author = rng.choice(accounts.writers[record.code])
+        health = rng.random() < HEALTH_SHARE
+        entry = JournalEntry(
+            site_id=record.pk,
+            author=author,
+            kind=EntryKind.HEALTH if health else EntryKind.MESSAGE,
+            body=_message_body(rng, health),
+            audience=Audience.PUBLIC,
+            is_public=True,
+            created_at=created,
+        )
+        if health:
+            entry.health_date = max(
+                record.opened.date(), (created - datetime.timedelta(days=rng.randint(0, 5))).date()
+            )
+            entry.health_interventions = rng.sample(list(HealthIntervention.values), rng.randint(1, 3))
+        target_organizations: list[Organization] = []
+        target_users: list[User] = []
+        if targeted:
+            entry.is_public = False
+            prefecture_ddets = accounts.prefecture_ddets[record.code]
+            if rng.random() < 0.5 and prefecture_ddets:
+                entry.audience = Audience.PREFECTURE_DDETS
+                target_organizations = list(prefecture_ddets)
+            else:
+                entry.audience = Audience.CUSTOM
+                organizations = accounts.organizations[record.code]
+                if rng.random() < 0.6:
+                    target_organizations = rng.sample(organizations, min(len(organizations), rng.randint(1, 2)))
+                members = [each for each in accounts.members[record.code] if each is not author]
+                if not target_organizations or rng.random() < 0.5:
+                    target_users = rng.sample(members, min(len(members), rng.randint(1, 3)))
+        if rng.random() < DELETED_SHARE:
+            entry.deleted_at = created + datetime.timedelta(hours=rng.randint(1, 72))
+            entry.deleted_by = author
+            entry.deletion_reason = "Message publié sur le mauvais site."
+        tags = rng.sample(self.tags, min(len(self.tags), rng.randint(1, 2))) if rng.random() < TAGGED_SHARE else []
+        attachments = []
+        if rng.random() < ATTACHED_SHARE:
+            for _ in range(rng.randint(1, 2)):
+                name, content_type, extension = rng.choice(_ATTACHMENTS)
+                key = uuid.UUID(int=rng.getrandbits(128), version=4)
+                attachments.append(
+                    Attachment(
+                        uuid=key,
+                        file=f"journal/seed-scale/{key.hex}.{extension}",
+                        original_name=name,
+                        size=rng.randint(20_000, 4_000_000),
+                        content_type=content_type,
+                        created_at=created,
+                    )
+                )
+        recipients: list[User] = []
+        if entry.deleted_at is None and created >= self.notified_since:
+            recipients = self._recipients(record, entry, author, target_organizations, target_users)
+        return {
+            "entry": entry,
+            "record": record,
+            "tags": tags,
+            "organizations": target_organizations,
+            "users": target_users,
+            "attachments": attachments,
+            "recipients": recipients,
+        }
+
+    def _recipients(self, record, entry, author, organizations, users) -> list[User]:
+        """Who was told, among the people who may read the message: for a public one, the site's actors, a few
+        members of the département's organisations and the local bench account when it is his département; for a
+        targeted one, its people and a few members of its organisations."""
+        rng, accounts = self.rng, self.accounts
+        if entry.is_public:
+            chosen = list(record.actors)
+            members = accounts.members[record.code]
+            chosen += rng.sample(members, min(len(members), NOTIFIED_MEMBERS))
+            if record.code == self.local_code:
+                chosen.append(accounts.local_user)
+        else:
+            chosen = list(users)
+            for organization in organizations:
+                members = accounts.organization_members.get(organization.pk, [])
+                chosen += rng.sample(members, min(len(members), NOTIFIED_MEMBERS))
+        unique = {each.pk: each for each in chosen if each.is_active and each.pk != author.pk}
+        return [unique[pk] for pk in sorted(unique)]
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        rng = self.rng
+        entries = [plan["entry"] for plan in batch]
+        JournalEntry.objects.bulk_create(entries, batch_size=BULK_SIZE)
+        tag_rows, organization_rows, user_rows, attachments = [], [], [], []
+        for plan in batch:
+            entry = plan["entry"]
+            tag_rows += [JournalEntry.tags.through(journalentry_id=entry.pk, tag_id=tag) for tag in plan["tags"]]
+            organization_rows += [
+                JournalEntry.target_organizations.through(journalentry_id=entry.pk, organization_id=each.pk)
+                for each in plan["organizations"]
+            ]
+            user_rows += [
+                JournalEntry.target_users.through(journalentry_id=entry.pk, user_id=each.pk) for each in plan["users"]
+            ]
+            for attachment in plan["attachments"]:
+                attachment.entry = entry
+                attachments.append(attachment)
+        for model, rows in (
+            (JournalEntry.tags.through, tag_rows),
+            (JournalEntry.target_organizations.through, organization_rows),
+            (JournalEntry.target_users.through, user_rows),
+            (Attachment, attachments),
+        ):
+            model.objects.bulk_create(rows, batch_size=BULK_SIZE)
+
+        notified = [plan for plan in batch if plan["recipients"]]
+        events = []
+        for plan in notified:
+            entry = plan["entry"]
+            plan["told_at"] = entry.created_at + datetime.timedelta(minutes=rng.randint(1, 5))
+            events.append(
+                NotificationEvent(
+                    kind=JOURNAL_EVENT_KIND,
+                    object_id=entry.pk,
+                    actor=entry.author,
+                    created_at=entry.created_at,
+                    fanned_out_at=plan["told_at"],
+                )
+            )
+        NotificationEvent.objects.bulk_create(events, batch_size=BULK_SIZE)
+        notifications, deliveries, emails = [], [], []
+        for plan, event in zip(notified, events, strict=True):
+            entry, record, told_at = plan["entry"], plan["record"], plan["told_at"]
+            text = _notification_text(entry, record)
+            url = reverse("journal:journal", kwargs={"site_id": record.pk})
+            url += ("?onglet=sanitaire" if entry.kind == EntryKind.HEALTH else "") + f"#message-{entry.pk}"
+            age = (self.today - told_at).days
+            for user in plan["recipients"]:
+                read = rng.random() < (READ_SHARE_OLD if age > 30 else READ_SHARE_RECENT)
+                notifications.append(
+                    Notification(
+                        user=user,
+                        event=event,
+                        text=text,
+                        url=url,
+                        created_at=told_at,
+                        read_at=told_at + datetime.timedelta(hours=rng.randint(1, 240)) if read else None,
+                    )
+                )
+                self.report.unread += not read
+                opted_out = rng.random() < OPTED_OUT_SHARE
+                email = None
+                if not opted_out:
+                    email = OutgoingEmail(
+                        template=JournalMessagePosted.email_template,
+                        to=[user.email],
+                        subject=f"Nouveau message dans le journal du site {record.label}"[:300],
+                        body_text=text,
+                        status=EmailStatus.SENT,
+                        attempts=1,
+                        created_at=told_at,
+                        next_attempt_at=told_at,
+                        sent_at=told_at,
+                    )
+                    emails.append(email)
+                deliveries.append(
+                    Delivery(event=event, user=user, email=email, email_opted_out=opted_out, created_at=told_at)
+                )
+        Notification.objects.bulk_create(notifications, batch_size=BULK_SIZE)
+        OutgoingEmail.objects.bulk_create(emails, batch_size=BULK_SIZE)
+        Delivery.objects.bulk_create(deliveries, batch_size=BULK_SIZE)
+
+        self.report.messages += len(entries)
+        self.report.targeted += sum(1 for entry in entries if not entry.is_public)
+        self.report.attachments += len(attachments)
+        self.report.notifications += len(notifications)
+        self.report.emails += len(emails)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------------------------------
+
+
+def _apportion(total: int, weights: Sequence[float]) -> list[int]:
+    """`total` split in proportion to `weights`, in whole numbers that add up to `total` (largest remainders first,
+    ties in order)."""
+    if not weights:
+        return []
+    whole = sum(weights)
+    if total <= 0 or whole <= 0:
+        return [0] * len(weights)
+    exact = [total * weight / whole for weight in weights]
+    shares = [int(each) for each in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda index: (shares[index] - exact[index], index))
+    for index in by_remainder[: total - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def _message_body(rng: random.Random, health: bool) -> str:
+    sentences = [rng.choice(_MESSAGE_OPENINGS), *rng.sample(_MESSAGE_FACTS, 2 if health else rng.randint(1, 3))]
+    if rng.random() < 0.6:
+        sentences.append(rng.choice(_MESSAGE_NEXT_STEPS))
+    return " ".join(sentences)
+
+
+def _notification_text(entry: JournalEntry, record: _SiteRecord) -> str:
+    """The text of `notifications/texts/journal_message_posted.txt` for this entry (written here rather than
+    rendered: one template rendering per event would double the journal's seeding time)."""
+    author = entry.author
+    if entry.kind == EntryKind.HEALTH:
+        what = "un suivi sanitaire"
+    else:
+        what = "un message" if entry.is_public else "un message ciblé"
+    return (
+        f"{author.full_name} ({author.organization.name}) a publié {what} dans le journal du site {record.label}, "
+        f"à {record.commune_name} ({record.code})."
+    )[:500]
 
 
 def _history_row(row, moment: datetime.datetime, author: User):

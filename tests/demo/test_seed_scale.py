@@ -6,10 +6,16 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import TestCase
 from django.urls import reverse
 
-from resorption.accounts.models import Organization, User
+from resorption.accounts.enums import AdminRole, UserStatus
+from resorption.accounts.models import InterventionArea, Organization, User
 from resorption.demo import scale
+from resorption.emails.models import EmailStatus, OutgoingEmail
+from resorption.journal.enums import Audience, EntryKind
+from resorption.journal.models import Attachment, JournalEntry
+from resorption.notifications.models import Delivery, Notification, NotificationEvent
 from resorption.settlements import living_conditions
 from resorption.settlements.enums import SiteStatus
 from resorption.settlements.models import (
@@ -21,6 +27,7 @@ from resorption.settlements.models import (
     site_search_text,
 )
 from tests.accounts.factories import UserFactory
+from tests.journal.factories import JournalEntryFactory
 from tests.settlements.factories import SiteFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory
 
@@ -30,12 +37,20 @@ TODAY = datetime.date(2026, 3, 15)
 # 24 départements, 4 of them hotspots (93, 13, 33, 06): enough for « 20 hold 80 % » to mean something;
 # no Etalab load needed.
 CODES = ["93", "13", "33", *(f"{number:02d}" for number in range(1, 22))]
-SMALL = {"open": 30, "closed": 60, "years": 2, "seed": 7, "today": TODAY, "verbosity": 0}
+SMALL = {
+    "open": 30,
+    "closed": 60,
+    "users": 400,
+    "messages": 500,
+    "years": 2,
+    "seed": 7,
+    "today": TODAY,
+    "verbosity": 0,
+}
 HistoricalSite = Site.history.model
 
 
-@pytest.fixture
-def territories():
+def _territories():
     for code in CODES:
         departement = DepartementFactory(code=code, name=f"Département {code}")
         for number, population in ((1, 120_000), (2, 8_000)):
@@ -46,6 +61,11 @@ def territories():
                 postal_codes=f"{code}{number:03d}",
                 population=population,
             )
+
+
+@pytest.fixture
+def territories():
+    _territories()
 
 
 def _seed(**options):
@@ -74,6 +94,11 @@ def _key_data() -> list[tuple]:
             tuple(versions[site.pk]),
             tuple(site.owners.values_list("name", "owner_type")),
             tuple(site.actors.values_list("user__email", "themes")),
+            tuple(
+                site.journal_entries.order_by("created_at", "pk").values_list(
+                    "created_at", "author__email", "audience", "body"
+                )
+            ),
         )
         for site in scale.seeded_sites().select_related("created_by").order_by("pk")
     ]
@@ -87,6 +112,7 @@ def test_same_arguments_give_the_same_data_and_another_seed_other_data(territori
     _seed(reset=True, seed=8)
 
     assert len(first) == 90
+    assert sum(len(site[-1]) for site in first) == 500
     assert again == first
     assert _key_data() != first
 
@@ -112,105 +138,6 @@ def test_twenty_departements_hold_80_percent_of_the_sites():
     assert len(counts) > 90
 
 
-def test_small_scale_seed_keeps_the_distribution(territories):
-    _seed()
-    counts = Counter(scale.seeded_sites().values_list("commune__departement_id", flat=True))
-
-    assert sum(count for _, count in counts.most_common(20)) / 90 >= 0.8
-    assert counts["93"] == max(counts.values())
-
-
-def test_every_seeded_row_passes_model_validation(territories):
-    _seed()
-    sites = list(scale.seeded_sites().order_by("pk"))
-
-    assert Counter(site.status for site in sites) == {SiteStatus.OPEN: 30, SiteStatus.CLOSED: 60}
-    assert all(5 <= (site.population_total or 5) <= 300 for site in sites)
-    # The database checks every constraint on insert; `full_clean` (one query per constraint) runs on a sample.
-    for site in random.Random(3).sample(sites, 6):
-        site.full_clean()
-    for model in (SiteOwner, ClosingOrientation, SiteActor):
-        rows = list(model.objects.order_by("pk")[:4])
-        assert rows
-        for row in rows:
-            row.full_clean()
-
-
-def test_closed_sites_have_their_closing_data_and_dates_stay_in_the_window(territories):
-    _seed()
-    closed = scale.seeded_sites().filter(status=SiteStatus.CLOSED)
-    first_day = TODAY - datetime.timedelta(days=2 * 365)
-
-    assert all(site.closed_at and site.closing_cause for site in closed)
-    assert {site.closed_with_solutions for site in closed} >= {True, False}
-    assert not ClosingOrientation.objects.filter(site__status=SiteStatus.OPEN).exists()
-    for site in scale.seeded_sites():
-        assert first_day <= site.declared_at <= site.updated_at < TODAY
-
-
-def test_each_site_has_at_least_five_versions_ending_with_its_current_state(territories):
-    _seed()
-    seeded_users = set(User.objects.filter(email__endswith=f"@{scale.SEED_DOMAIN}").values_list("pk", flat=True))
-
-    for site in scale.seeded_sites():
-        versions = list(HistoricalSite.objects.filter(id=site.pk).order_by("history_date"))
-        assert len(versions) >= 5
-        assert [version.version for version in versions] == list(range(1, len(versions) + 1))
-        assert [version.history_type for version in versions] == ["+"] + ["~"] * (len(versions) - 1)
-        assert all(earlier.history_date < later.history_date for earlier, later in itertools.pairwise(versions))
-        assert {version.history_user_id for version in versions} <= seeded_users
-        last = versions[-1]
-        assert (last.population_total, last.status, last.updated_at, last.version) == (
-            site.population_total,
-            site.status,
-            site.updated_at,
-            site.version,
-        )
-        assert versions[0].history_date == site.created_at
-    # Versions change something most of the time: populations are counted again.
-    totals = HistoricalSite.objects.values_list("id", "population_total")
-    assert len(set(totals)) > 90
-
-
-def test_stored_statuses_and_search_text_are_computed(territories):
-    _seed()
-    sites = list(scale.seeded_sites())
-
-    for site in sites:
-        expected = living_conditions.site_living_conditions(site)
-        assert {STATUS_FIELDS[section]: status for section, status in expected.items()} == {
-            field: getattr(site, field) for field in STATUS_FIELDS.values()
-        }
-        assert site.search_text == site_search_text(site.address, site.name)
-    assert len({site.water_status for site in sites}) >= 3
-
-
-def test_accounts_sign_in_and_the_local_user_sees_only_his_departement(territories, client):
-    _seed()
-    local = User.objects.get(email=scale.LOCAL_USER_EMAIL)
-    admin = User.objects.get(email=scale.NATIONAL_ADMIN_EMAIL)
-
-    assert local.check_password(scale.SEED_PASSWORD) and admin.check_password(scale.SEED_PASSWORD)
-    assert Site.objects.visible_to(admin).count() == 90
-    assert set(Site.objects.visible_to(local).values_list("commune__departement_id", flat=True)) == {"93"}
-    site_departements = set(scale.seeded_sites().values_list("commune__departement_id", flat=True))
-    account_departements = set(
-        Organization.objects.filter(users__email__endswith=f"@{scale.SEED_DOMAIN}").values_list(
-            "departement_id", flat=True
-        )
-    )
-    assert account_departements == site_departements | {None}
-
-    response = client.post(reverse("accounts:login"), {"email": local.email, "password": scale.SEED_PASSWORD})
-    assert response.status_code == 302
-    site = Site.objects.visible_to(local).order_by("pk").first()
-    assert client.get(reverse("settlements:list")).status_code == 200
-    assert client.get(reverse("settlements:detail", args=[site.pk])).status_code == 200
-    history = client.get(reverse("settlements:history", args=[site.pk]))
-    assert history.status_code == 200
-    assert history.content.decode().count("Mise à jour") >= 1
-
-
 def test_a_second_run_is_refused_without_reset(territories):
     _seed()
     before = (Site.objects.count(), HistoricalSite.objects.count(), User.objects.count())
@@ -222,10 +149,19 @@ def test_a_second_run_is_refused_without_reset(territories):
     assert (Site.objects.count(), HistoricalSite.objects.count(), User.objects.count()) == before
 
 
+def test_skip_if_seeded_replaces_a_data_set_of_another_shape(territories):
+    _seed()
+    call_command("seed_scale", **{**SMALL, "messages": 100}, skip_if_seeded=True)
+
+    assert scale.seeded_counts() == {"open": 30, "closed": 60, "messages": 100, "users": 400}
+
+
 def test_reset_removes_the_seeded_rows_only(territories):
     other_site = SiteFactory(commune=CommuneFactory(code="33001"))
     other_user = UserFactory()
+    other_entry = JournalEntryFactory(site=other_site, author=other_user)
     _seed()
+    assert JournalEntry.objects.count() == 501 and Notification.objects.exists()
     seeded_ids = list(scale.seeded_sites().values_list("pk", flat=True))
 
     assert scale.delete_seeded() == 90
@@ -237,6 +173,255 @@ def test_reset_removes_the_seeded_rows_only(territories):
     assert list(User.objects.all()) == [other_user]
     assert not Organization.objects.filter(name__endswith="(données de charge)").exists()
     assert not scale.is_seeded()
+    assert list(JournalEntry.objects.all()) == [other_entry]
+    for model in (Attachment, NotificationEvent, Notification, Delivery, OutgoingEmail):
+        assert not model.objects.exists(), model
+    assert not InterventionArea.objects.filter(organization__isnull=True, user__isnull=True).exists()
 
     _seed()
     assert scale.seeded_sites().count() == 90
+
+
+# The role of the members of each kind of seeded organisation: the type's default role (accounts migration 0002),
+# but the gendarmerie's observers, as in the demo world.
+ROLE_OF_TYPE = {
+    "delegation_interministerielle": "national_establisment",
+    "agence_nationale": "national_establisment",
+    "prefecture_departement": "direct_collaborator",
+    "ddets": "direct_collaborator",
+    "association": "association",
+    "intervenant": "intervener",
+    "departement": "collaborator",
+    "dsden": "collaborator",
+    "commune": "collaborator",
+    "gendarmerie": "external_observator",
+}
+
+
+def _departement_of(organization: Organization) -> str | None:
+    return organization.departement_id or (organization.commune.departement_id if organization.commune else None)
+
+
+class TestSeededDataSet(TestCase):
+    """What one small seed writes: read-only checks on one data set, seeded once for the class."""
+
+    @classmethod
+    def setUpTestData(cls):
+        _territories()
+        _seed()
+
+    def test_small_scale_seed_keeps_the_distribution(self):
+        counts = Counter(scale.seeded_sites().values_list("commune__departement_id", flat=True))
+
+        assert sum(count for _, count in counts.most_common(20)) / 90 >= 0.8
+        assert counts["93"] == max(counts.values())
+
+    def test_every_seeded_row_passes_model_validation(self):
+        sites = list(scale.seeded_sites().order_by("pk"))
+
+        assert Counter(site.status for site in sites) == {SiteStatus.OPEN: 30, SiteStatus.CLOSED: 60}
+        assert all(5 <= (site.population_total or 5) <= 300 for site in sites)
+        # The database checks every constraint on insert; `full_clean` (one query per constraint) runs on a sample.
+        for site in random.Random(3).sample(sites, 6):
+            site.full_clean()
+        for model in (SiteOwner, ClosingOrientation, SiteActor):
+            rows = list(model.objects.order_by("pk")[:4])
+            assert rows
+            for row in rows:
+                row.full_clean()
+
+    def test_closed_sites_have_their_closing_data_and_dates_stay_in_the_window(self):
+        closed = scale.seeded_sites().filter(status=SiteStatus.CLOSED)
+        first_day = TODAY - datetime.timedelta(days=2 * 365)
+
+        assert all(site.closed_at and site.closing_cause for site in closed)
+        assert {site.closed_with_solutions for site in closed} >= {True, False}
+        assert not ClosingOrientation.objects.filter(site__status=SiteStatus.OPEN).exists()
+        for site in scale.seeded_sites():
+            assert first_day <= site.declared_at <= site.updated_at < TODAY
+
+    def test_each_site_has_at_least_five_versions_ending_with_its_current_state(self):
+        seeded_users = set(User.objects.filter(email__endswith=f"@{scale.SEED_DOMAIN}").values_list("pk", flat=True))
+
+        for site in scale.seeded_sites():
+            versions = list(HistoricalSite.objects.filter(id=site.pk).order_by("history_date"))
+            assert len(versions) >= 5
+            assert [version.version for version in versions] == list(range(1, len(versions) + 1))
+            assert [version.history_type for version in versions] == ["+"] + ["~"] * (len(versions) - 1)
+            assert all(earlier.history_date < later.history_date for earlier, later in itertools.pairwise(versions))
+            assert {version.history_user_id for version in versions} <= seeded_users
+            last = versions[-1]
+            assert (last.population_total, last.status, last.updated_at, last.version) == (
+                site.population_total,
+                site.status,
+                site.updated_at,
+                site.version,
+            )
+            assert versions[0].history_date == site.created_at
+        # Versions change something most of the time: populations are counted again.
+        totals = HistoricalSite.objects.values_list("id", "population_total")
+        assert len(set(totals)) > 90
+
+    def test_stored_statuses_and_search_text_are_computed(self):
+        sites = list(scale.seeded_sites())
+
+        for site in sites:
+            expected = living_conditions.site_living_conditions(site)
+            assert {STATUS_FIELDS[section]: status for section, status in expected.items()} == {
+                field: getattr(site, field) for field in STATUS_FIELDS.values()
+            }
+            assert site.search_text == site_search_text(site.address, site.name)
+        assert len({site.water_status for site in sites}) >= 3
+
+    def test_accounts_sign_in_and_the_local_user_sees_only_his_departement(self):
+        local = User.objects.get(email=scale.LOCAL_USER_EMAIL)
+        admin = User.objects.get(email=scale.NATIONAL_ADMIN_EMAIL)
+
+        assert local.check_password(scale.SEED_PASSWORD) and admin.check_password(scale.SEED_PASSWORD)
+        assert Site.objects.visible_to(admin).count() == 90
+        assert set(Site.objects.visible_to(local).values_list("commune__departement_id", flat=True)) == {"93"}
+        site_departements = set(scale.seeded_sites().values_list("commune__departement_id", flat=True))
+        account_departements = set(
+            Organization.objects.filter(users__email__endswith=f"@{scale.SEED_DOMAIN}").values_list(
+                "departement_id", flat=True
+            )
+        )
+        assert account_departements == site_departements | {None}
+
+        response = self.client.post(reverse("accounts:login"), {"email": local.email, "password": scale.SEED_PASSWORD})
+        assert response.status_code == 302
+        site = Site.objects.visible_to(local).order_by("pk").first()
+        assert self.client.get(reverse("settlements:list")).status_code == 200
+        assert self.client.get(reverse("settlements:detail", args=[site.pk])).status_code == 200
+        history = self.client.get(reverse("settlements:history", args=[site.pk]))
+        assert history.status_code == 200
+        assert history.content.decode().count("Mise à jour") >= 1
+
+    def test_users_spread_over_the_organisations_with_the_role_of_their_type(self):
+        users = list(
+            User.objects.filter(email__endswith=f"@{scale.SEED_DOMAIN}").select_related(
+                "organization__type", "organization__commune"
+            )
+        )
+        organizations = Organization.objects.filter(name__endswith="(données de charge)").select_related("type")
+        site_departements = set(scale.seeded_sites().values_list("commune__departement_id", flat=True))
+
+        assert len(users) == 400
+        assert {user.organization.type.uid: user.role for user in users} == ROLE_OF_TYPE
+        assert all(user.role == ROLE_OF_TYPE[user.organization.type.uid] for user in users)
+        assert all(organization.users.exists() for organization in organizations)
+        # 2 national organisations; 10 per département with sites: 2 associations, its 2 communes and 6 others.
+        assert organizations.count() == 2 + 10 * len(site_departements)
+        for organization in organizations:
+            area = InterventionArea.objects.get(organization=organization)
+            assert (area.area_type, area.departement_id, area.commune_id, area.is_main_area) == (
+                organization.area_type,
+                organization.departement_id,
+                organization.commune_id,
+                True,
+            )
+        admins = Counter(user.admin_role for user in users if user.admin_role)
+        assert admins == {AdminRole.NATIONAL_ADMIN: 1, AdminRole.LOCAL_ADMIN: len(site_departements)}
+        assert Counter(user.status for user in users)[UserStatus.ACTIVE] > 300
+        # The densest département has the most accounts.
+        per_departement = Counter(_departement_of(user.organization) for user in users)
+        del per_departement[None]
+        assert per_departement.most_common(1)[0][0] == "93"
+
+    def test_site_actors_work_in_the_site_departement(self):
+        actors = SiteActor.objects.select_related("site__commune", "user__organization__type")
+        open_with_actors = scale.seeded_sites().filter(status=SiteStatus.OPEN, actors__isnull=False).distinct()
+
+        # Half the 30 open sites have actors (a binomial draw: 15 expected), a tenth of the 60 closed ones (6).
+        assert 8 <= open_with_actors.count() <= 22
+        assert (
+            1 <= scale.seeded_sites().filter(status=SiteStatus.CLOSED, actors__isnull=False).distinct().count() <= 14
+        )
+        for actor in actors:
+            assert actor.user.organization.type.uid in {"association", "intervenant"}
+            assert actor.user.organization.departement_id == actor.site.commune.departement_id
+            assert actor.user.status == UserStatus.ACTIVE
+
+    def test_messages_are_written_on_seeded_sites_by_people_of_their_departement(self):
+        entries = list(
+            JournalEntry.objects.select_related("site__commune", "author__organization").prefetch_related(
+                "target_organizations__type", "target_users__organization", "tags"
+            )
+        )
+        seeded_site_ids = set(scale.seeded_sites().values_list("pk", flat=True))
+
+        assert len(entries) == 500
+        assert {entry.site_id for entry in entries} <= seeded_site_ids
+        # Exactly a tenth is targeted, half of them (about) to the préfecture and DDETS.
+        targeted = [entry for entry in entries if not entry.is_public]
+        assert len(targeted) == 50
+        audiences = Counter(entry.audience for entry in targeted)
+        assert set(audiences) == {Audience.PREFECTURE_DDETS, Audience.CUSTOM}
+        assert 10 <= audiences[Audience.PREFECTURE_DDETS] <= 40
+        for entry in entries:
+            departement = entry.site.commune.departement_id
+            assert entry.author.email.endswith(f"@{scale.SEED_DOMAIN}")
+            assert entry.author.organization.departement_id == departement
+            end = entry.site.closed_at or TODAY
+            assert entry.site.created_at <= entry.created_at
+            assert entry.created_at.date() <= end
+            assert (entry.kind == EntryKind.HEALTH) == (entry.health_date is not None)
+            organizations = list(entry.target_organizations.all())
+            users = list(entry.target_users.all())
+            if entry.audience == Audience.PREFECTURE_DDETS:
+                assert sorted(each.type.uid for each in organizations) == ["ddets", "prefecture_departement"]
+                assert {each.departement_id for each in organizations} == {departement}
+                assert users == []
+            elif entry.audience == Audience.CUSTOM:
+                assert organizations or users
+                assert {_departement_of(each) for each in organizations} <= {departement}
+                assert {_departement_of(each.organization) for each in users} <= {departement}
+            else:
+                assert organizations == users == []
+        # Some health follow-ups (8 % expected: 40), tags (40 %: 200), deletions (1 %: 5) and attachments (3 %: 15
+        # messages, 1 or 2 files each), all written out as metadata.
+        kinds = Counter(entry.kind for entry in entries)
+        assert 20 <= kinds[EntryKind.HEALTH] <= 65
+        assert 150 <= sum(1 for entry in entries if entry.tags.all()) <= 250
+        assert 1 <= sum(1 for entry in entries if entry.deleted_at) <= 15
+        attachments = list(Attachment.objects.all())
+        assert 5 <= len(attachments) <= 50
+        assert all(each.file.name.startswith("journal/seed-scale/") for each in attachments)
+        # The busiest journal is much longer than the average (500 / 90 sites ≈ 5.6).
+        busiest = Counter(entry.site_id for entry in entries).most_common(1)[0][1]
+        assert busiest >= 20
+
+    def test_recent_messages_were_fanned_out_to_readers(self):
+        notifications = list(Notification.objects.select_related("event", "user__organization"))
+        entries = JournalEntry.objects.prefetch_related("target_users", "target_organizations").in_bulk()
+        first_day = datetime.datetime.combine(
+            TODAY - datetime.timedelta(days=scale.NOTIFIED_DAYS), datetime.time(0), tzinfo=datetime.UTC
+        )
+
+        assert notifications
+        events = NotificationEvent.objects.all()
+        assert {event.kind for event in events} == {"journal_message_posted"}
+        for event in events:
+            entry = entries[event.object_id]
+            assert entry.deleted_at is None and entry.created_at >= first_day - datetime.timedelta(days=1)
+            assert event.actor_id == entry.author_id and event.fanned_out_at > event.created_at
+        for notification in notifications:
+            entry = entries[notification.event.object_id]
+            assert notification.user_id != entry.author_id
+            assert notification.url.startswith(f"/sites/{entry.site_id}/journal/")
+            assert notification.url.endswith(f"#message-{entry.pk}")
+            if not entry.is_public:
+                assert notification.user_id in entry.target_user_ids or (
+                    notification.user.organization_id in entry.target_organization_ids
+                )
+        # One delivery per notification; most with their sent email, a fifth opted out.
+        deliveries = {(each.event_id, each.user_id): each for each in Delivery.objects.select_related("email")}
+        assert set(deliveries) == {(each.event_id, each.user_id) for each in notifications}
+        opted_out = sum(1 for each in deliveries.values() if each.email_opted_out)
+        assert 0 < opted_out < len(deliveries) / 2
+        assert all(each.email.status == EmailStatus.SENT for each in deliveries.values() if each.email)
+        assert OutgoingEmail.objects.count() == len(deliveries) - opted_out
+        # Read and unread; the local bench account has some of both.
+        assert {each.read_at is None for each in notifications} == {True, False}
+        local = [each for each in notifications if each.user.email == scale.LOCAL_USER_EMAIL]
+        assert {each.read_at is None for each in local} == {True, False}

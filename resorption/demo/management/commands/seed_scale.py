@@ -23,12 +23,22 @@ def _count(value: str) -> int:
 class Command(BaseCommand):
     help = (
         "Génère un jeu de données national déterministe pour les tests de charge : sites existants et fermés, "
-        "5 versions ou plus par site, propriétaires, intervenants, structures et comptes par département."
+        "5 versions ou plus par site, propriétaires, intervenants, structures et comptes par département, messages "
+        "du journal avec leurs notifications."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--open", type=_count, default=5000, help="Nombre de sites existants (5000).")
         parser.add_argument("--closed", type=_count, default=25000, help="Nombre de sites fermés (25000).")
+        parser.add_argument(
+            "--users",
+            type=_count,
+            default=15000,
+            help="Nombre de comptes (15000 ; au moins un par structure et les comptes fixes).",
+        )
+        parser.add_argument(
+            "--messages", type=_count, default=300000, help="Nombre de messages du journal des sites (300000)."
+        )
         parser.add_argument("--years", type=int, default=8, help="Années couvertes par les dates (8).")
         parser.add_argument("--seed", type=int, default=2026, help="Graine du générateur (2026).")
         parser.add_argument(
@@ -43,7 +53,10 @@ class Command(BaseCommand):
         group.add_argument(
             "--skip-if-seeded",
             action="store_true",
-            help="Ne fait rien (sans erreur) si des données générées existent déjà.",
+            help=(
+                "Ne fait rien (sans erreur) si des données générées avec les mêmes nombres de sites et de messages "
+                "existent déjà ; si elles en ont d'autres (autres arguments, version antérieure), les remplace."
+            ),
         )
 
     def handle(self, *args, **options):
@@ -52,10 +65,21 @@ class Command(BaseCommand):
         if options["open"] + options["closed"] == 0:
             raise CommandError("Rien à générer : --open et --closed valent 0.")
         if scale.is_seeded():
-            if options["skip_if_seeded"]:
-                self._say(f"Données de charge déjà présentes ({scale.seeded_sites().count()} sites) : rien à faire.")
+            counts = scale.seeded_counts()
+            wanted = {key: options[key] for key in ("open", "closed", "messages")}
+            same_shape = all(counts[key] == value for key, value in wanted.items())
+            if options["skip_if_seeded"] and same_shape:
+                self._say(
+                    f"Données de charge déjà présentes ({counts['open'] + counts['closed']} sites, "
+                    f"{counts['messages']} messages) : rien à faire."
+                )
                 return
-            if not options["reset"]:
+            if options["skip_if_seeded"]:
+                self._say(
+                    f"Les données de charge présentes ne sont pas celles demandées ({counts}, demandé : {wanted}) : "
+                    "elles sont remplacées."
+                )
+            elif not options["reset"]:
                 raise CommandError(
                     "Des données de charge existent déjà : relancez avec --reset pour les supprimer et les régénérer."
                 )
@@ -74,12 +98,18 @@ class Command(BaseCommand):
             years=options["years"],
             seed=options["seed"],
             today=options["today"] or timezone.localdate(),
+            users=options["users"],
+            messages=options["messages"],
         )
         self._say(
             f"{report.open} sites existants et {report.closed} sites fermés dans {report.departements} départements "
             f"({report.dense_share:.0%} dans les {scale.DENSE_COUNT} plus denses), {report.versions} versions, "
             f"{report.owners} propriétaires, {report.orientations} orientations, {report.actors} intervenants, "
-            f"{report.organizations} structures, {report.users} comptes — en {report.seconds:.1f} s."
+            f"{report.organizations} structures, {report.users} comptes, {report.messages} messages dont "
+            f"{report.targeted} ciblés et {report.attachments} pièces jointes, {report.notifications} notifications "
+            f"({report.unread} non lues, {report.emails} courriels) — en {report.seconds:.1f} s ("
+            + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in report.timings.items())
+            + ")."
         )
         self._say(
             f"Comptes : {scale.NATIONAL_ADMIN_EMAIL} (administrateur national), {scale.LOCAL_USER_EMAIL} (opérateur "
