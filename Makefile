@@ -55,7 +55,8 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## Load test as in production (gunicorn, 2 workers, PostgreSQL) on `seed_scale` data; writes docs/benchmarks.md.
+## Load test as in production (gunicorn, 2 workers, PostgreSQL; load from wrk) on `seed_scale` data; writes
+## docs/benchmarks.md.
 bench: install
 	scripts/bench.sh
 

@@ -8,7 +8,10 @@ tool and measures each page alone.
 - Profile (`--profile`): each page is requested in-process, one request at a time, through Django's test client,
   with every query timed by a database execute wrapper; the medians of the process's CPU time, the SQL time and
   the query count go in `sql.json`, and `EXPLAIN ANALYZE` of the slowest query of each page in
-  `explain-<page>.txt`.
+  `explain-<page>.txt`. A page that does not answer 200 is recorded as such (the report shows it), not fatal.
+- Plans (pages with `check_plans`): `EXPLAIN (ANALYZE, BUFFERS)` of every query of one request, all kept in
+  `plans-<page>.txt`; each sequential scan of a large table (over `LARGE_TABLE_ROWS` rows by the planner's
+  statistics) goes in `plans.json` with the rows it read and its time, for the report's « Plans » section.
 
 Usage: python bench/prepare.py OUTPUT_DIR [--profile]
 """
@@ -16,6 +19,7 @@ Usage: python bench/prepare.py OUTPUT_DIR [--profile]
 import json
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -38,12 +42,20 @@ from django.utils.module_loading import import_string  # noqa: E402
 from bench.pages import PAGES  # noqa: E402
 from resorption.accounts.models import User  # noqa: E402
 from resorption.demo import scale  # noqa: E402
+from resorption.journal.models import JournalEntry  # noqa: E402
+from resorption.notifications.models import Notification  # noqa: E402
 from resorption.settlements.enums import SiteStatus  # noqa: E402
 from resorption.settlements.models import Site  # noqa: E402
 
 SESSIONS_PER_ACCOUNT = 20
 SAMPLE_SITES = 400
 PROFILE_RUNS = 15
+LARGE_TABLE_ROWS = 10_000
+_SEQ_SCAN = re.compile(
+    r"(?P<parallel>Parallel )?Seq Scan on (?P<table>\w+)(?: \w+)?\s+\(cost=[^)]*\)"
+    r"(?: \(actual time=[\d.]+\.\.(?P<ms>[\d.]+) rows=(?P<rows>\d+) loops=(?P<loops>\d+)\))?"
+)
+_REMOVED = re.compile(r"Rows Removed by Filter: (\d+)")
 
 
 def sessions(user: User) -> list[str]:
@@ -76,23 +88,73 @@ def counts() -> dict[str, int]:
         "closed": Site.objects.filter(status=SiteStatus.CLOSED).count(),
         "versions": history.objects.count(),
         "users": User.objects.count(),
+        "messages": JournalEntry.objects.count(),
+        "notifications": Notification.objects.count(),
     }
 
 
-def profile(fixture: dict, output: Path) -> dict:
+def large_tables() -> dict[str, int]:
+    """Tables over `LARGE_TABLE_ROWS` rows, by the planner's statistics (the bench has run VACUUM ANALYZE)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reltuples::bigint FROM pg_class WHERE relkind = 'r' AND reltuples >= %s",
+            [LARGE_TABLE_ROWS],
+        )
+        return dict(cursor.fetchall())
+
+
+def seq_scans(plan: str, large: dict[str, int]) -> list[dict]:
+    """The sequential scans of large tables in an `EXPLAIN ANALYZE` text: table, rows read (kept + removed by the
+    filter, over all loops) and the node's time."""
+    found = []
+    lines = plan.splitlines()
+    for number, line in enumerate(lines):
+        match = _SEQ_SCAN.search(line)
+        if not match or match["table"] not in large:
+            continue
+        loops = int(match["loops"] or 1)
+        rows = int(match["rows"] or 0)
+        removed = 0
+        indent = len(line) - len(line.lstrip())
+        for detail in lines[number + 1 :]:
+            if len(detail) - len(detail.lstrip()) <= indent or "->" in detail:
+                break
+            if removed_match := _REMOVED.search(detail):
+                removed = int(removed_match[1])
+        found.append(
+            {
+                "table": match["table"],
+                "table_rows": large[match["table"]],
+                "rows_read": (rows + removed) * loops,
+                "ms": float(match["ms"] or 0) * loops,
+            }
+        )
+    return found
+
+
+def explain(sql: str, params: tuple) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
     """Median SQL time, query count, in-process time and CPU time of each page (Django's test client, one request
-    at a time)."""
+    at a time); and the sequential scans of large tables in the plans of the pages with `check_plans`."""
     clients = {}
     for account in ("admin", "local"):
-        client = Client(SERVER_NAME="127.0.0.1")
+        client = Client(SERVER_NAME="127.0.0.1", raise_request_exception=False)
         client.force_login(User.objects.get(email=fixture["accounts"][account]))
         clients[account] = client
-    clients["anonymous"] = Client(SERVER_NAME="127.0.0.1")
-    results = {}
+    clients["anonymous"] = Client(SERVER_NAME="127.0.0.1", raise_request_exception=False)
+    results, plans = {}, {}
+    large = large_tables()
     rng = random.Random(7)
     for page in PAGES:
         client = clients[page.account]
         sql_ms, queries, total_ms, cpu_ms, slowest = [], [], [], [], (0.0, "", ())
+        failed = None
+        timed: list[tuple[float, str, tuple]] = []
         for run in range(PROFILE_RUNS + 2):
             url = page.url(rng, fixture)
             timed: list[tuple[float, str, tuple]] = []
@@ -110,7 +172,8 @@ def profile(fixture: dict, output: Path) -> dict:
                 elapsed = (time.perf_counter() - started) * 1000
                 cpu = (time.process_time() - cpu_started) * 1000
             if response.status_code != 200:
-                raise SystemExit(f"{page.label}: {url} answered {response.status_code}")
+                failed = f"HTTP {response.status_code} on {url}"
+                break
             if run < 2:  # warm-up
                 continue
             sql_ms.append(sum(spent for spent, _, _ in timed))
@@ -118,6 +181,10 @@ def profile(fixture: dict, output: Path) -> dict:
             total_ms.append(elapsed)
             cpu_ms.append(cpu)
             slowest = max([slowest, *timed], key=lambda each: each[0])
+        if failed or not cpu_ms:
+            print(f"  {page.name}: {failed}", file=sys.stderr)
+            results[page.name] = {"error": failed}
+            continue
         results[page.name] = {
             "sql_ms": round(statistics.median(sql_ms), 1),
             "queries": max(queries),
@@ -127,11 +194,21 @@ def profile(fixture: dict, output: Path) -> dict:
             "slowest_query_ms": round(slowest[0], 1),
         }
         if slowest[1].lstrip().upper().startswith("SELECT"):
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest[1], slowest[2])
-                plan = "\n".join(row[0] for row in cursor.fetchall())
+            plan = explain(slowest[1], slowest[2])
             (output / f"explain-{page.name}.txt").write_text(f"{slowest[1]}\n{slowest[2]}\n\n{plan}\n")
-    return results
+        if page.check_plans:
+            # Every query of the last request: the ones that read a whole large table, however fast today.
+            texts, found = [], []
+            for number, (spent, sql, params) in enumerate(timed, start=1):
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    continue
+                plan = explain(sql, params)
+                texts.append(f"-- query {number} ({spent:.1f} ms)\n{sql}\n{params}\n\n{plan}\n")
+                for scan in seq_scans(plan, large):
+                    found.append({**scan, "query": number, "sql": " ".join(sql.split())[:300]})
+            (output / f"plans-{page.name}.txt").write_text("\n".join(texts))
+            plans[page.name] = {"queries": len(timed), "seq_scans": found}
+    return results, plans
 
 
 def main() -> None:
@@ -148,7 +225,9 @@ def main() -> None:
     }
     (output / "fixture.json").write_text(json.dumps(fixture, indent=1))
     if "--profile" in sys.argv:
-        (output / "sql.json").write_text(json.dumps(profile(fixture, output), indent=1))
+        results, plans = profile(fixture, output)
+        (output / "sql.json").write_text(json.dumps(results, indent=1))
+        (output / "plans.json").write_text(json.dumps(plans, indent=1))
 
 
 if __name__ == "__main__":
