@@ -97,7 +97,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache and sessions, shared by every web process and host in production (docs/decisions/0009-sessions-and-cache.md).
+# Cache and sessions, shared by every web process and host in production (docs/decisions/0011-sessions-cache…).
 # CACHE_URL: `redis://host:6379/0` (Redis), `db` (the table of `createcachetable`), `locmem` (one process only).
 # SESSION_STORE: `db` (a table), `cache` (the cache alone: Redis), `cached_db` (read from the cache, kept in a table).
 CACHES = {"default": cache_setting(env("CACHE_URL", "locmem"))}
