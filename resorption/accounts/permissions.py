@@ -518,6 +518,8 @@ class _Context:
     write_areas: Areas
     user_overrides: Mapping[str, tuple[bool, bool]]
     organization_overrides: Mapping[str, tuple[bool, bool]]
+    # The main intervention area (area type, territory code; "" for the nation), where lists open (§C.9).
+    main_area: tuple[str, str] | None = None
 
 
 @dataclass
@@ -582,7 +584,7 @@ def _cache(user: User) -> _Cache:
 # A stale or missing context is computed again and stored by a one-row UPDATE — the only write a GET may do, once
 # after such a change.
 
-_STORED_FORMAT = 1
+_STORED_FORMAT = 2
 
 
 def _stamp(user: User) -> list[Any]:
@@ -634,6 +636,7 @@ def _context_to_json(context: _Context) -> dict[str, Any]:
         "write_areas": _areas_to_json(context.write_areas),
         "user_overrides": {key: list(value) for key, value in context.user_overrides.items()},
         "organization_overrides": {key: list(value) for key, value in context.organization_overrides.items()},
+        "main_area": list(context.main_area) if context.main_area else None,
     }
 
 
@@ -649,6 +652,7 @@ def _context_from_json(data: Mapping[str, Any]) -> _Context:
         organization_overrides={
             key: (bool(value[0]), bool(value[1])) for key, value in data["organization_overrides"].items()
         },
+        main_area=(str(data["main_area"][0]), str(data["main_area"][1])) if data["main_area"] else None,
     )
 
 
@@ -703,10 +707,15 @@ def _load_context(user: User) -> _Context:
     epcis: set[str] = set()
     communes: set[str] = set()
     commune_departements: set[str] = set()
-    rows = InterventionArea.objects.filter(owner).values_list(
-        "area_type", "region_id", "departement_id", "epci_id", "commune_id", "commune__departement_id"
+    rows = (
+        InterventionArea.objects.filter(owner)
+        .order_by(*_AREA_ORDER)
+        .values_list("area_type", "region_id", "departement_id", "epci_id", "commune_id", "commune__departement_id")
     )
+    main_area: tuple[str, str] | None = None
     for area_type, region, departement, epci, commune, commune_departement in rows:
+        if main_area is None:
+            main_area = (area_type, region or departement or epci or commune or "")
         if area_type == AreaType.NATION:
             nation = True
         elif area_type == AreaType.REGION:
@@ -747,6 +756,7 @@ def _load_context(user: User) -> _Context:
         write_areas=write_areas,
         user_overrides=user_overrides,
         organization_overrides=organization_overrides,
+        main_area=main_area,
     )
 
 
@@ -1425,13 +1435,25 @@ def _area_owner_q(user: User) -> Q:
     return Q(user_id=user.pk) if user.use_custom_intervention_area else Q(organization_id=user.organization_id)
 
 
+# The main area first, then by kind and age: the order in which areas are shown, and the first one is « main ».
+_AREA_ORDER = ("-is_main_area", "area_type", "pk")
+
+
 def intervention_areas(user: User) -> QuerySet[InterventionArea]:
     """The areas the user's local grants apply to: his own when he has custom areas, else his organisation's."""
     return (
         InterventionArea.objects.filter(_area_owner_q(user))
         .select_related("region", "departement", "epci", "commune__departement")
-        .order_by("-is_main_area", "area_type", "pk")
+        .order_by(*_AREA_ORDER)
     )
+
+
+def main_intervention_area(user: User | AnonymousUser) -> tuple[str, str] | None:
+    """The user's main intervention area as (area type, territory code — "" for the nation), the first of
+    `intervention_areas`; None without any. Read from the resolved context: no query."""
+    if not user.is_authenticated:
+        return None
+    return _cache(user).context.main_area
 
 
 @dataclass(frozen=True)

@@ -785,6 +785,35 @@ def test_a_context_computed_while_areas_change_is_not_stored(world):
     assert fresh(partner).permissions_cache is None
 
 
+@pytest.mark.parametrize("custom", [False, True])
+def test_the_main_area_comes_with_the_context_and_is_the_first_area_shown(world, custom):
+    partner = user_with(Role.COLLABORATOR, world.gironde)
+    owner = {"user": partner} if custom else {"organization": partner.organization}
+    InterventionArea.objects.filter(organization=partner.organization).update(is_main_area=False)
+    if custom:
+        InterventionAreaFactory(user=partner, departement=world.gironde)
+        User.objects.filter(pk=partner.pk).update(use_custom_intervention_area=True)
+    InterventionAreaFactory(
+        **owner, area_type=AreaType.EPCI, departement=None, epci=world.metropole, is_main_area=True
+    )
+    InterventionAreaFactory(**owner, departement=world.dordogne)
+    loaded = fresh(partner)
+
+    first = perms.intervention_areas(loaded).first()
+    assert (
+        perms.main_intervention_area(loaded) == ("epci", world.metropole.pk) == (first.area_type, first.territory_code)
+    )
+
+    InterventionArea.objects.filter(**owner, is_main_area=True).delete()
+    assert perms.main_intervention_area(fresh(partner)) == ("departement", "33")
+
+
+def test_no_area_no_main_area_and_a_nation_area_has_no_code(world):
+    nowhere = UserFactory(organization=OrganizationFactory(with_area=False))
+    assert perms.main_intervention_area(fresh(nowhere)) is None
+    assert perms.main_intervention_area(fresh(user_with(Role.COLLABORATOR, None))) == ("nation", "")
+
+
 def test_reloaded_territories_clear_every_stored_context(world):
     from resorption.territories.signals import territories_loaded
 

@@ -172,12 +172,13 @@ def filter_form(request: HttpRequest) -> tuple[forms.SiteFilterForm, str]:
 
 def _main_area_location(user) -> str:
     """The location filter value of the user's main intervention area ("" — every territory — for a national one)."""
-    area = permissions.intervention_areas(user).first()
-    if area is None or area.area_type == AreaType.NATION:
+    area = permissions.main_intervention_area(user)
+    if area is None or area[0] == AreaType.NATION:
         return ""
-    if area.area_type == AreaType.DEPARTEMENT:
-        return area.departement_id
-    return f"{area.area_type}-{area.territory_code}"
+    area_type, code = area
+    if area_type == AreaType.DEPARTEMENT:
+        return code
+    return f"{area_type}-{code}"
 
 
 def _epci_or_commune_choice(value: str) -> tuple[str, str] | None:
