@@ -114,3 +114,18 @@ def test_my_account_page(client, correspondent):
             )
 
     assert_flat(client, reverse("accounts:profile"), more_areas_and_overrides, budget=3)
+
+
+def test_the_list_filter_panel_is_kept_in_process_memory_even_with_a_database_cache(client, correspondent, settings):
+    from django.core.management import call_command
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
+    }
+    call_command("createcachetable", verbosity=0)
+    SiteFactory()
+
+    queries = _queries(client, reverse("settlements:list"))
+
+    assert not [sql for sql in queries if "django_cache" in sql]

@@ -100,7 +100,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache and sessions, shared by every web process and host in production (docs/decisions/0011-sessions-cache…).
 # CACHE_URL: `redis://host:6379/0` (Redis), `db` (the table of `createcachetable`), `locmem` (one process only).
 # SESSION_STORE: `db` (a table), `cache` (the cache alone: Redis), `cached_db` (read from the cache, kept in a table).
-CACHES = {"default": cache_setting(env("CACHE_URL", "locmem"))}
+CACHES = {
+    "default": cache_setting(env("CACHE_URL", "locmem")),
+    # Rendered fragments whose key is derived from everything they show (the list's filter panel): the same in every
+    # process, so each process keeps its own copy in memory — no query, no network.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
+}
 SESSION_ENGINE = session_engine(env("SESSION_STORE", "db"), CACHES["default"])
 
 AUTH_USER_MODEL = "accounts.User"
