@@ -93,8 +93,19 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web server and the worker read while the other writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    # The web server, the task worker and the scheduler are separate processes writing to the same file:
+    # - WAL lets readers go on while one process writes;
+    # - a writer waits up to `timeout` seconds for the write lock instead of failing at once (« database is locked »);
+    # - IMMEDIATE takes the write lock when a transaction begins: a transaction that read first, then wants to write
+    #   after another process committed, fails at once whatever the timeout (SQLITE_BUSY on upgrade).
+    # tests/core/test_database.py runs concurrent writers and the worker on a file database with these options.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and sessions, shared by every web process and host in production (docs/decisions/0011-sessions-cache…).

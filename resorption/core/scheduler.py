@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from resorption.core.models import ScheduledRun
+from resorption.core.tasks import is_transient_database_error
 
 logger = logging.getLogger("resorption.scheduler")
 
@@ -59,6 +60,12 @@ def tick(now: datetime | None = None) -> list[str]:
                 import_string(job.task).enqueue()
         except IntegrityError:
             continue  # this slot already ran
+        except (OperationalError, InterfaceError) as error:
+            if not is_transient_database_error(error):
+                raise
+            # The slot was not recorded: the next tick enqueues the job (a scheduler must not die of a busy database).
+            logger.warning("scheduled job postponed", extra={"job": job.name, "error": str(error)[:300]})
+            continue
         logger.info("scheduled job enqueued", extra={"job": job.name, "slot": slot.isoformat()})
         enqueued.append(job.name)
     return enqueued

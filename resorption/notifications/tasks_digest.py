@@ -3,9 +3,11 @@
 from django.tasks import task
 from django.utils import timezone
 
+from resorption.core.tasks import retry_on_transient_database_errors
 from resorption.notifications import digest
 
 
 @task
+@retry_on_transient_database_errors
 def send_weekly_digests() -> int:
     return digest.weekly_digests_send(now=timezone.now())

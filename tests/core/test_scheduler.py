@@ -7,6 +7,7 @@ from django.tasks import task
 
 from resorption.core import scheduler
 from resorption.core.models import ScheduledRun
+from tests.core.locks import HeldLock
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -46,6 +47,20 @@ def test_each_slot_runs_once_however_often_the_scheduler_ticks(jobs):
 def test_a_scheduler_down_at_the_daily_time_catches_up_once(jobs):
     assert "morning" in scheduler.tick(at(11, 30))
     assert "morning" not in scheduler.tick(at(11, 31))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("_database_kept_whole")
+def test_a_database_locked_by_another_process_postpones_the_job_to_the_next_tick(jobs, short_lock_wait):
+    """The web server or the worker holds the lock longer than the scheduler waits: the scheduler goes on (it does
+    not die of it), and its next tick enqueues the job."""
+    slot = next(job for job in scheduler.jobs() if job.name == "often").slot(at(5, 1))
+    # Another process writing that very slot, not yet committed (SQLite: the whole database is locked).
+    with HeldLock(lambda: ScheduledRun.objects.create(job="often", slot=slot)):
+        assert scheduler.tick(at(5, 1)) == []
+    assert RUNS == []
+    assert scheduler.tick(at(5, 2)) == ["often"]
+    assert RUNS == ["ran"]
 
 
 def test_command_runs_one_tick(jobs, capsys):

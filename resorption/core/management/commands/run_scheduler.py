@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from resorption.core import scheduler
 
@@ -19,3 +20,5 @@ class Command(BaseCommand):
             if once:
                 return
             time.sleep(interval)
+            # A connection that dropped (database restart) is replaced, as the task worker does between two tasks.
+            close_old_connections()
