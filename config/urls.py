@@ -9,3 +9,9 @@ urlpatterns = [
     path("sites/", include("resorption.journal.urls")),
     path("notifications/", include("resorption.notifications.urls")),
 ]
+
+# French DSFR error pages (resorption/core/views.py); the CSRF refusal is settings.CSRF_FAILURE_VIEW.
+handler400 = "resorption.core.views.bad_request"
+handler403 = "resorption.core.views.permission_denied"
+handler404 = "resorption.core.views.page_not_found"
+handler500 = "resorption.core.views.server_error"

@@ -157,6 +157,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The CSRF refusal as a French page (the error pages are in resorption/core/views.py, set in config/urls.py).
+CSRF_FAILURE_VIEW = "resorption.core.views.csrf_failure"
 
 from django.utils.csp import CSP  # noqa: E402
 

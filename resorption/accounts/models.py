@@ -18,7 +18,7 @@ from resorption.accounts.enums import (
     UserStatus,
 )
 from resorption.core.text import normalize_search
-from resorption.territories.models import Commune, Departement, Epci, Region
+from resorption.territories.models import Commune, Departement, Epci, Region, clean_search_term
 
 
 class LocatedMixin(models.Model):
@@ -97,6 +97,7 @@ class OrganizationType(models.Model):
 
 class OrganizationQuerySet(models.QuerySet):
     def search(self, term: str):
+        term = clean_search_term(term)
         key = normalize_search(term)
         if not key:
             return self.none()

@@ -1,8 +1,14 @@
 import logging
+import re
 import time
 import uuid
 
 logger = logging.getLogger("resorption.requests")
+
+# A request id a client or a proxy may give (X-Request-Id) is kept only in this shape; any other value (a folded
+# header, 60 kB, control characters) is replaced by one of ours, so that nothing a client wrote reaches the logs or
+# the response headers.
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 # URL parameters that are secrets (activation and password reset tokens): never written to logs.
@@ -20,6 +26,13 @@ def _loggable_path(request) -> str:
     return path
 
 
+def request_id(given: str | None) -> str:
+    """The request id sent by the client or the proxy when it has the expected shape, a new one otherwise."""
+    if given and REQUEST_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
 class RequestLogMiddleware:
     """Logs one structured line per request: method, path, status, duration, user id, request id."""
 
@@ -27,7 +40,7 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        request.request_id = request_id(request.headers.get("X-Request-Id"))
         started = time.perf_counter()
         response = self.get_response(request)
         user = getattr(request, "user", None)

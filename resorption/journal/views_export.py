@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from resorption.accounts import permissions
+from resorption.core.forms import BoundedDateField
 from resorption.journal import export
 from resorption.territories.models import Departement
 
@@ -25,13 +26,13 @@ DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 class JournalExportFilterForm(forms.Form):
     departement = forms.CharField(label="Département", required=False, max_length=3)
-    du = forms.DateField(
+    du = BoundedDateField(
         label="Du",
         required=False,
         input_formats=DATE_FORMATS,
         error_messages={"invalid": "Saisissez une date au format JJ/MM/AAAA."},
     )
-    au = forms.DateField(
+    au = BoundedDateField(
         label="Au",
         required=False,
         input_formats=DATE_FORMATS,

@@ -22,7 +22,7 @@ from resorption.core.pagination import pagination_links
 from resorption.journal import territorial
 from resorption.journal.forms import JournalEntryDeleteForm
 from resorption.journal.models import TerritorialMessage
-from resorption.territories.models import Departement
+from resorption.territories.models import Departement, parse_departement_code
 
 PAGE_SIZE = 20
 
@@ -109,8 +109,8 @@ def territorial_messages(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied(territorial.NO_RIGHT_TO_POST)
 
-    code = request.GET.get("departement", "")
-    departement = Departement.objects.filter(pk=code).first() if code and len(code) <= 3 else None
+    code = parse_departement_code(request.GET.get("departement"))
+    departement = Departement.objects.filter(pk=code).first() if code else None
     found = territorial.territorial_messages_for(user, departement=departement.pk if departement else None)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from resorption.core.forms import parse_id
 from resorption.core.pagination import pagination_links
 from resorption.notifications import services
 from resorption.notifications.models import Notification
@@ -66,9 +67,9 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest) -> str:
     """The page of the list the person was on (`page`, posted by the form), or the first."""
-    page = request.POST.get("page", "")
+    page = parse_id(request.POST.get("page"))
     url = reverse("notifications:list")
-    return f"{url}?page={int(page)}" if page.isdigit() and int(page) > 1 else url
+    return f"{url}?page={page}" if page and page > 1 else url
 
 
 urlpatterns = [

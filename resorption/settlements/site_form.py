@@ -28,7 +28,7 @@ from dsfr.utils import dsfr_input_class_attr
 from dsfr.widgets import InlineRadioSelect
 
 from resorption.accounts import permissions
-from resorption.core.forms import BaseForm
+from resorption.core.forms import ID_MAX, BaseForm, BoundedDateField, CountField, IdField, YearField
 from resorption.settlements.confidential import JUSTICE_FIELDS
 from resorption.settlements.enums import (
     DEPARTEMENTS_WITH_PREPARATORY_PHASES,
@@ -46,11 +46,13 @@ from resorption.settlements.enums import (
 )
 from resorption.settlements.models import NAME_MAX_LENGTH, Site
 from resorption.settlements.services import EDITABLE_FIELDS
-from resorption.territories.models import Commune, search_key
+from resorption.territories.models import Commune, clean_search_term, search_key
 
 OWNERS_PREFIX = "owners"
 OWNERS_KEY = "owners"  # the key of owners errors in the services
 EXTRA_OWNER_ROWS = 2
+# The owners' rows a form may carry; a site's parcels have a handful of owners.
+MAX_OWNER_ROWS = 50
 DATALIST_ID = "communes-suggestions"
 
 # Multi-choice answers stored as one boolean column per choice: form field → (label, choice → column).
@@ -371,7 +373,8 @@ def commune_from_text(text: str) -> Commune | None:
 
 
 def _commune(text: str) -> Commune | None:
-    text = (text or "").strip()
+    # Printable and of a sane length before it reaches a query (PostgreSQL refuses NUL; the view reads the raw POST).
+    text = clean_search_term(text or "")
     if not text:
         return None
     example = "par exemple « Bordeaux (33063) » ou « 33063 »"
@@ -444,10 +447,11 @@ class SiteNumbersField(forms.CharField):
             if not token:
                 continue
             token = token.removeprefix("#")
-            if not token.isdigit():
+            # ASCII digits only: « ² » is a digit for str.isdigit(), not for int().
+            if not (token.isascii() and token.isdigit()) or len(token) > len(str(ID_MAX)) or int(token) > ID_MAX:
                 raise ValidationError(
-                    f"« {token} » n'est pas un numéro de site : indiquez des numéros séparés par des virgules, par "
-                    "exemple « 12, 345 »."
+                    f"« {token[:20]} » n'est pas un numéro de site : indiquez des numéros séparés par des virgules, "
+                    "par exemple « 12, 345 »."
                 )
             numbers.append(int(token))
         return list(dict.fromkeys(numbers))
@@ -458,9 +462,7 @@ def _date_widget() -> forms.DateInput:
 
 
 def _count_field(label: str) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label, required=False, min_value=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
-    )
+    return CountField(label=label, required=False)
 
 
 def _model_form_field(name: str) -> forms.Field:
@@ -488,14 +490,14 @@ def _model_form_field(name: str) -> forms.Field:
     if name == "heatwave":
         return forms.BooleanField(label=label, required=False)
     if name == "resorption_target":
-        return forms.IntegerField(label=label, required=False, min_value=2000, max_value=2100)
+        return YearField(label=label, required=False, min_value=2000, max_value=2100)
     if isinstance(model_field, models.FloatField):
         limit = 90 if name == "latitude" else 180
         return forms.FloatField(label=label.capitalize(), min_value=-limit, max_value=limit)
     if isinstance(model_field, models.PositiveIntegerField):
         return _count_field(label)
     if isinstance(model_field, models.DateField):
-        return forms.DateField(label=label, required=not model_field.blank, widget=_date_widget())
+        return BoundedDateField(label=label, required=not model_field.blank, widget=_date_widget())
     if isinstance(model_field, models.TextField):
         return TextField(label=label, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     if isinstance(model_field, models.CharField):
@@ -518,7 +520,7 @@ class OwnerForm(BaseForm):
     """One owner of the site's parcels. The hidden initial values tell, after a concurrent edit, which rows the user
     changed."""
 
-    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    id = IdField(required=False, widget=forms.HiddenInput)
     name = TextField(label="Nom du propriétaire", required=False, max_length=255, show_hidden_initial=True)
     owner_type = forms.ChoiceField(
         label="Type de propriétaire",
@@ -528,7 +530,22 @@ class OwnerForm(BaseForm):
     )
 
 
+OWNER_ROWS_BROKEN = "La liste des propriétaires envoyée est incomplète : rechargez la page."
+
+
 class BaseOwnerFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": OWNER_ROWS_BROKEN,
+        "too_many_forms": "Un site compte au plus %(num)d propriétaires.",
+    }
+
+    def clean(self):
+        # The row counts come back from the page: a negative or inconsistent count would make the rows of stored
+        # owners vanish from the form, and the service delete them.
+        counts = self.management_form.cleaned_data
+        if not 0 <= counts[forms.formsets.INITIAL_FORM_COUNT] <= counts[forms.formsets.TOTAL_FORM_COUNT]:
+            raise ValidationError(OWNER_ROWS_BROKEN)
+
     def get_deletion_widget(self):
         return forms.CheckboxInput
 
@@ -539,7 +556,14 @@ class BaseOwnerFormSet(forms.BaseFormSet):
 
 
 OwnerFormSet = forms.formset_factory(
-    OwnerForm, formset=BaseOwnerFormSet, extra=EXTRA_OWNER_ROWS, can_delete=True, can_delete_extra=False
+    OwnerForm,
+    formset=BaseOwnerFormSet,
+    extra=EXTRA_OWNER_ROWS,
+    can_delete=True,
+    can_delete_extra=False,
+    # A posted row count past this builds no more forms (a huge count would build thousands).
+    max_num=MAX_OWNER_ROWS,
+    absolute_max=MAX_OWNER_ROWS,
 )
 
 
@@ -626,12 +650,12 @@ class SiteForm(BaseForm):
                 widget=forms.CheckboxSelectMultiple,
             )
             for phase in PreparatoryPhase:
-                self.fields[PHASE_DATE_FIELDS[phase.value]] = forms.DateField(
+                self.fields[PHASE_DATE_FIELDS[phase.value]] = BoundedDateField(
                     label=f"Date de fin de la phase « {phase.label} »", required=False, widget=_date_widget()
                 )
         if updating:
             last = f" (le {previous_update:%d/%m/%Y})" if previous_update else ""
-            self.fields["updated_at"] = forms.DateField(
+            self.fields["updated_at"] = BoundedDateField(
                 label="Date de la mise à jour",
                 initial=timezone.localdate,
                 widget=_date_widget(),
@@ -647,7 +671,7 @@ class SiteForm(BaseForm):
                     "Cochez pour confirmer que les informations du site sont toujours exactes, sans rien changer."
                 ),
             )
-            self.fields["expected_version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+            self.fields["expected_version"] = IdField(widget=forms.HiddenInput)
         for name, field in self.fields.items():
             if name in HINTS and not field.help_text:
                 field.help_text = HINTS[name]

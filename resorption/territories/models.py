@@ -27,6 +27,16 @@ def clean_search_term(term: str) -> str:
     return "".join(char for char in term if char.isprintable())[:SEARCH_TERM_MAX_LENGTH].strip()
 
 
+_DEPARTEMENT_CODE = re.compile(r"[0-9]{2,3}|2[AB]")
+
+
+def parse_departement_code(value) -> str | None:
+    """A département code as pages write it (« 33 », « 2A », « 974 »), or None for anything else: what reaches a
+    query is a code, never a raw parameter (PostgreSQL refuses NUL bytes)."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    return code if _DEPARTEMENT_CODE.fullmatch(code) else None
+
+
 def search_key(term: str) -> str:
     """The normalised form of a name term, with the usual abbreviations spelled out."""
     return " ".join(_ABBREVIATIONS.get(word, word) for word in normalize_search(term).split())

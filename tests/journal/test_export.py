@@ -226,6 +226,9 @@ def test_filters_by_departement_and_dates(client, author, outsider):
         ({"au": "demain"}, "Au : Saisissez une date au format JJ/MM/AAAA."),
         ({"du": "10/07/2026", "au": "01/07/2026"}, "Au : La date de fin ne peut pas précéder la date de début."),
         ({"departement": "99"}, "Département : Le département « 99 » n'existe pas."),
+        # Dates out of what date arithmetic handles (a server error before): bounded like every date of a form.
+        ({"du": "0001-01-01"}, "Du : Saisissez une date entre le 01/01/1900 et le 31/12/2100."),
+        ({"au": "31/12/9999"}, "Au : Saisissez une date entre le 01/01/1900 et le 31/12/2100."),
     ],
 )
 def test_wrong_filters_are_a_400_in_french(client, local_admin, query, message):

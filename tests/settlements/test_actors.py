@@ -496,6 +496,18 @@ def test_adding_without_choosing_a_person_is_refused_next_to_the_field(client, s
     assert not SiteActor.objects.exists()
 
 
+@pytest.mark.parametrize("forged", ["9" * 30, "-1", "0", "²", "abc"])
+def test_a_person_the_page_never_offered_is_refused_next_to_the_field(client, site, operator, colleague, forged):
+    """An id too large for the database raised OverflowError in the query checking the person, before any check."""
+    client.force_login(operator)
+
+    response = client.post(url("actor_add", site), {"q": "", "user": forged, "themes": ["sante"]})
+
+    assert response.status_code == 200
+    assert field_error(text(response), "user", "Choisissez la personne à ajouter parmi les personnes proposées.")
+    assert not SiteActor.objects.exists()
+
+
 def test_adding_someone_already_actor_is_refused_next_to_the_field(client, site, operator, colleague):
     SiteActor.objects.create(site=site, user=colleague, themes=["sante"])
     UserFactory(last_name="Candidate")  # someone may still be added: the form is there

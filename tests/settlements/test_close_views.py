@@ -191,7 +191,14 @@ def field_error(page: str, field: str, message: str) -> bool:
     ("overrides", "field", "message"),
     [
         ({"closed_at": ""}, "closed_at", "La date de la fermeture du site est obligatoire."),
-        ({"closed_at": "2999-01-01"}, "closed_at", "La date de la fermeture ne peut pas être dans le futur."),
+        (
+            {"closed_at": str(timezone.localdate() + datetime.timedelta(days=1))},
+            "closed_at",
+            "La date de la fermeture ne peut pas être dans le futur.",
+        ),
+        # Out of the bounds of every date field (resorption/core/forms.py), before any rule of the service.
+        ({"closed_at": "2999-01-01"}, "closed_at", "Saisissez une date entre le 01/01/1900 et le 31/12/2100."),
+        ({"closed_at": "0001-01-01"}, "closed_at", "Saisissez une date entre le 01/01/1900 et le 31/12/2100."),
         (
             {"closed_at": "2024-01-01"},
             "closed_at",
@@ -214,7 +221,23 @@ def field_error(page: str, field: str, message: str) -> bool:
         (
             {"insertion_housing_people": "-2"},
             "insertion_housing_people",
-            "Assurez-vous que cette valeur est supérieure ou égale à 0.",
+            "Saisissez un nombre entre 0 et 100\u00a0000.",
+        ),
+        # Too large for the database (it raised OverflowError): refused by the form, next to the field.
+        (
+            {"emergency_shelter_people": "9" * 30},
+            "emergency_shelter_people",
+            "Saisissez un nombre entre 0 et 100\u00a0000.",
+        ),
+        (
+            {"emergency_shelter_households": "100001"},
+            "emergency_shelter_households",
+            "Saisissez un nombre entre 0 et 100\u00a0000.",
+        ),
+        (
+            {"emergency_shelter_people": "12.5"},
+            "emergency_shelter_people",
+            "Saisissez un nombre entre 0 et 100\u00a0000.",
         ),
     ],
 )

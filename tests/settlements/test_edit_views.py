@@ -775,6 +775,50 @@ FAILING = [
         "Assurez-vous que cette valeur est inférieure ou égale à 90.",
         id="latitude-out-of-range",
     ),
+    # Numbers and dates out of the bounds of resorption/core/forms.py: too large for the database (OverflowError),
+    # or out of what date arithmetic handles. Refused by the form, next to the field.
+    pytest.param(
+        {"population_total": "9" * 30},
+        "population_total",
+        "Saisissez un nombre entre 0 et 100\u00a0000.",
+        id="population-too-large-for-the-database",
+    ),
+    pytest.param(
+        {"population_minors": "100001"},
+        "population_minors",
+        "Saisissez un nombre entre 0 et 100\u00a0000.",
+        id="population-past-the-bound",
+    ),
+    pytest.param(
+        {"population_couples": "-1"},
+        "population_couples",
+        "Saisissez un nombre entre 0 et 100\u00a0000.",
+        id="population-negative",
+    ),
+    pytest.param(
+        {"incoming_sites": "9" * 30},
+        "incoming_sites",
+        "n'est pas un numéro de site",
+        id="incoming-site-number-too-large",
+    ),
+    pytest.param(
+        {"incoming_sites": "12, ²"},
+        "incoming_sites",
+        "« ² » n'est pas un numéro de site",
+        id="incoming-site-number-not-ascii",
+    ),
+    pytest.param(
+        {"built_at": "0001-01-01"},
+        "built_at",
+        "Saisissez une date entre le 01/01/1900 et le 31/12/2100.",
+        id="date-before-1900",
+    ),
+    pytest.param(
+        {"resorption_target": "9" * 30},
+        "resorption_target",
+        "Saisissez une année entre 2000 et 2100.",
+        id="resorption-target-too-large",
+    ),
 ]
 
 
@@ -1083,6 +1127,30 @@ def test_owners_added_meanwhile_are_kept_when_the_second_person_saves(client, co
     assert sorted(site.owners.values_list("name", flat=True)) == ["SCI Nouvelle", "SCI Renommée"]
     assert site.owners.get(name="SCI Renommée").pk == owner.pk
     assert Site.objects.get(pk=site.pk).population_total == 44
+
+
+@pytest.mark.parametrize(
+    ("counts", "message"),
+    [
+        ({"owners-TOTAL_FORMS": "-1"}, "La liste des propriétaires envoyée est incomplète : rechargez la page."),
+        ({"owners-TOTAL_FORMS": "0", "owners-INITIAL_FORMS": "1"}, "propriétaires envoyée est incomplète"),
+        ({"owners-TOTAL_FORMS": "²"}, "propriétaires envoyée est incomplète"),
+        ({"owners-TOTAL_FORMS": "9" * 30}, "Un site compte au plus 50 propriétaires."),
+    ],
+)
+def test_a_forged_count_of_owner_rows_is_refused_and_deletes_no_owner(client, correspondent, counts, message):
+    """The row counts come back from the page: a negative one made every stored owner vanish from the form, and the
+    service delete them; a huge one built thousands of rows."""
+    site = SiteFactory()
+    SiteOwnerFactory(site=site, name="SCI Gardée")
+    client.force_login(correspondent)
+
+    response = client.post(update_url(site), edited(opened(client, update_url(site)), population_total="41", **counts))
+
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    assert list(site.owners.values_list("name", flat=True)) == ["SCI Gardée"]
+    assert Site.objects.get(pk=site.pk).population_total == 40
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -248,7 +248,9 @@ def test_an_ambiguous_commune_name_asks_for_the_insee_code(logged_in):
         ({"longitude": "abc"}, "longitude", "Saisissez un nombre."),
         ({"name": "x" * 36}, "name", "Assurez-vous que cette valeur comporte au plus 35 caractères"),
         ({"name": "<script>"}, "name", "L'appellation du site ne peut pas contenir les caractères < et >."),
-        ({"population_total": "0"}, "population_total", "supérieure ou égale à 1"),
+        ({"population_total": "0"}, "population_total", "Saisissez un nombre entre 1 et 100\u00a0000."),
+        ({"population_total": "9" * 30}, "population_total", "Saisissez un nombre entre 1 et 100\u00a0000."),
+        ({"latitude": "1e400"}, "latitude", "Saisissez un nombre."),
         ({"field_type": "castle"}, "field_type", "Sélectionnez un choix valide."),
     ],
 )

@@ -1,6 +1,6 @@
 import pytest
 
-from resorption.territories.models import Commune, Departement, Epci, Region
+from resorption.territories.models import Commune, Departement, Epci, Region, parse_departement_code
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +131,12 @@ def test_labels_show_the_departement_code():
     assert str(commune) == "Bordeaux (33)"
     assert str(commune.departement) == "Gironde (33)"
     assert str(commune.departement.region) == "Nouvelle-Aquitaine"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("33", "33"), ("2a", "2A"), (" 974 ", "974"), ("", None), ("3", None), ("9740", None), ("3\x00", None)]
+    + [("٣٣", None), ("33; --", None), (None, None), (["33"], None)],
+)
+def test_a_departement_code_is_read_from_its_written_shape_only(value, expected):
+    assert parse_departement_code(value) == expected

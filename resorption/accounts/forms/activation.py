@@ -1,6 +1,7 @@
 from django import forms
 
 from resorption.accounts.forms.auth import CHECKBOX_TEMPLATE, NewPasswordForm, password_policy_help_text
+from resorption.core.forms import IdField
 
 # Labels and help texts are set on the class: DsfrBaseForm builds the bound fields in __init__, so a change made to a
 # field after that does not show.
@@ -27,7 +28,7 @@ class ActivationForm(NewPasswordForm):
         template_name=CHECKBOX_TEMPLATE,
     )
     # The version the person read: activation is refused if a newer one was published in the meantime.
-    charter_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    charter_version = IdField(widget=forms.HiddenInput)
 
     def __init__(self, *args, charter_version: int | None, **kwargs):
         if charter_version is not None:

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.functional import lazy
 
-from resorption.core.forms import BaseForm
+from resorption.core.forms import BaseForm, IdField
 
 CHECKBOX_TEMPLATE = "accounts/includes/checkbox_field.html"
 
@@ -64,4 +64,4 @@ class CharterAcceptForm(BaseForm):
         template_name=CHECKBOX_TEMPLATE,
     )
     # The version the person read: accepting is refused if a newer one was published in the meantime.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = IdField(widget=forms.HiddenInput)

@@ -17,7 +17,7 @@ from resorption.accounts.models import Organization, OrganizationType
 from resorption.accounts.services.requests import RequestType
 from resorption.accounts.validators import validate_french_phone, validate_not_anonymous_address
 from resorption.core.forms import BaseForm
-from resorption.territories.models import Departement
+from resorption.territories.models import Departement, parse_departement_code
 
 YES, NO = "oui", "non"
 # The value of the "not in the list" entries of the type and organisation selects.
@@ -350,9 +350,8 @@ def _organization_type(value) -> OrganizationType | None:
 
 
 def _departement(value) -> Departement | None:
-    if not isinstance(value, str) or not value or len(value) > 3:
-        return None
-    return Departement.objects.filter(pk=value).first()
+    code = parse_departement_code(value)
+    return Departement.objects.filter(pk=code).first() if code else None
 
 
 def _organization(value: str, organization_type: OrganizationType | None) -> Organization | None:

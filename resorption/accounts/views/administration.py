@@ -20,6 +20,7 @@ from resorption.accounts.forms import administration as forms
 from resorption.accounts.models import InterventionArea, Organization, SignInAttempt, User
 from resorption.accounts.services import administration as services
 from resorption.core.dates import french_datetime
+from resorption.core.forms import parse_id
 from resorption.core.pagination import pagination_links
 from resorption.emails.models import EmailStatus, OutgoingEmail
 from resorption.emails.services import email_retry
@@ -403,7 +404,7 @@ def email_list(request: HttpRequest) -> HttpResponse:
     if not permissions.can_read_email_outbox(request.user):
         raise Http404
     if request.method == "POST":
-        email = OutgoingEmail.objects.filter(pk=_int(request.POST.get("email")), status=EmailStatus.FAILED).first()
+        email = OutgoingEmail.objects.filter(pk=parse_id(request.POST.get("email")), status=EmailStatus.FAILED).first()
         if email is None:
             messages.error(request, "Ce courriel n'est pas en échec : il n'y a rien à renvoyer.")
         else:
@@ -418,17 +419,9 @@ def email_list(request: HttpRequest) -> HttpResponse:
     page = _page(request, emails.order_by("-created_at", "-pk"))
     for email in page:
         email.status_badge = EMAIL_STATUS_BADGES[email.status]
-    selected = OutgoingEmail.objects.filter(pk=_int(request.GET.get("courriel"))).first()
+    selected = OutgoingEmail.objects.filter(pk=parse_id(request.GET.get("courriel"))).first()
     context = _list_context(request, page, form=form, selected=selected, failed=EmailStatus.FAILED)
     return render(request, "accounts/administration/email_list.html", context)
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def signin_log(request: HttpRequest) -> HttpResponse:

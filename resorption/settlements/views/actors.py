@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from resorption.accounts import permissions
-from resorption.core.forms import BaseForm
+from resorption.core.forms import BaseForm, IdField
 from resorption.settlements import actors as services
 from resorption.settlements.enums import SiteActorTheme
 from resorption.settlements.models import Site, SiteActor
@@ -43,10 +43,13 @@ class ActorAddForm(ActorThemesForm):
     """A person among the candidates found by the search (`q` carries the search, to list them again)."""
 
     q = forms.CharField(required=False, widget=forms.HiddenInput)
-    user = forms.IntegerField(
+    user = IdField(
         label="Personne à ajouter",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choisissez la personne à ajouter."},
+        error_messages={
+            "required": "Choisissez la personne à ajouter.",
+            "invalid": "Choisissez la personne à ajouter parmi les personnes proposées.",
+        },
     )
 
     field_order = ["q", "user", "themes", "other_theme"]

@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils import timezone
 
 from resorption.accounts import permissions
-from resorption.core.forms import BaseForm
+from resorption.core.forms import BaseForm, BoundedDateField, CountField, IdField
 from resorption.settlements.enums import ClosingCause, ClosingSolution
 from resorption.settlements.models import Site
 from resorption.settlements.services import StaleSiteError, site_close, site_fix_status
@@ -36,7 +36,7 @@ def _yes_no(value: str) -> bool:
 class _ClosingFields(BaseForm):
     """What the close and fix-status forms share: the version the form was opened on, cause, résorbé, context."""
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    expected_version = IdField(widget=forms.HiddenInput)
     closing_cause = forms.ChoiceField(
         label="Cause de la fermeture", choices=[("", "Sélectionnez une cause"), *ClosingCause.choices]
     )
@@ -59,8 +59,8 @@ def _orientation_fields() -> dict[str, forms.Field]:
     """Three fields per closing solution (§C.6 « Orientations des ménages »): people, households, précisions."""
     fields: dict[str, forms.Field] = {}
     for solution in ClosingSolution:
-        fields[f"{solution}_people"] = forms.IntegerField(label="Nombre de personnes", required=False, min_value=0)
-        fields[f"{solution}_households"] = forms.IntegerField(label="Nombre de ménages", required=False, min_value=0)
+        fields[f"{solution}_people"] = CountField(label="Nombre de personnes", required=False)
+        fields[f"{solution}_households"] = CountField(label="Nombre de ménages", required=False)
         fields[f"{solution}_message"] = forms.CharField(
             label="Précisions", required=False, widget=forms.Textarea(attrs={"rows": 2})
         )
@@ -74,7 +74,7 @@ _Orientations = type(BaseForm)("_Orientations", (BaseForm,), {"__module__": __na
 class SiteCloseForm(_ClosingFields, _Orientations):
     """§C.6: date, cause, résorbé définitivement ?, context, and one row per closing solution."""
 
-    closed_at = forms.DateField(
+    closed_at = BoundedDateField(
         label="Date de la fermeture du site",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "La date de la fermeture du site est obligatoire."},

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 
 from resorption.accounts import permissions
-from resorption.core.forms import BaseForm
+from resorption.core.forms import BaseForm, CountField
 from resorption.settlements.enums import FieldType
 from resorption.settlements.models import NAME_MAX_LENGTH
 from resorption.settlements.report import declaration_path, site_report
@@ -69,12 +69,26 @@ class SiteReportForm(BaseForm):
         label="Latitude",
         help_text="Facultatif. En degrés décimaux, par exemple 44.8378",
         required=False,
+        # Bounded here too (the service says the same), so that a bad value is shown even when another field is.
+        min_value=-90,
+        max_value=90,
+        error_messages={
+            "min_value": "La latitude doit être comprise entre -90 et 90.",
+            "max_value": "La latitude doit être comprise entre -90 et 90.",
+        },
         widget=forms.NumberInput(attrs={"step": "any"}),
     )
     longitude = forms.FloatField(
         label="Longitude",
         help_text="Facultatif. En degrés décimaux, par exemple -0.5792",
         required=False,
+        # Bounded here too (the service says the same), so that a bad value is shown even when another field is.
+        min_value=-180,
+        max_value=180,
+        error_messages={
+            "min_value": "La longitude doit être comprise entre -180 et 180.",
+            "max_value": "La longitude doit être comprise entre -180 et 180.",
+        },
         widget=forms.NumberInput(attrs={"step": "any"}),
     )
     name = forms.CharField(
@@ -86,7 +100,7 @@ class SiteReportForm(BaseForm):
     field_type = forms.ChoiceField(
         label="Type de site", choices=FieldType.choices, initial=FieldType.UNKNOWN, widget=forms.RadioSelect
     )
-    population_total = forms.IntegerField(
+    population_total = CountField(
         label="Nombre de personnes",
         help_text="Une estimation suffit",
         required=False,
