@@ -67,8 +67,20 @@ def clean_themes(themes: Iterable[str], other_theme: str = "") -> tuple[list[str
 
 
 def site_actors(site: Site) -> list[SiteActor]:
-    """The site's actors with their user and organisation, in the order they joined (one query)."""
-    return list(site.actors.select_related("user__organization"))
+    """The site's actors with their user and organisation, in the order they joined (one query). Only the columns the
+    site page shows: not other people's password hashes and cached permissions."""
+    return list(
+        site.actors.select_related("user__organization").only(
+            "site_id",
+            "themes",
+            "other_theme",
+            "created_by_id",
+            "user__first_name",
+            "user__last_name",
+            "user__organization__name",
+            "user__organization__abbreviation",
+        )
+    )
 
 
 def site_actor_candidates(*, user: User, site: Site, term: str = "") -> QuerySet[User]:

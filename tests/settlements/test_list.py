@@ -125,6 +125,29 @@ def test_a_row_shows_the_site_at_a_glance(client, operator):
     assert "14 mars 2025" in html
 
 
+def _row_of(html: str, site) -> str:
+    """The table row linking to `site`."""
+    rows = [row.split("</tr>")[0] for row in html.split("<tr>") if f'href="/sites/{site.pk}/"' in row]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_each_row_shows_its_own_living_conditions_whoever_listed_before(client, operator, national, toulouse):
+    """A row's badges are rendered once per combination of statuses and kept by the process: they must follow each
+    site's own statuses on every page, whoever asked first."""
+    good = SiteFactory(good_living_conditions=True)
+    bad_toilets = SiteFactory(commune=toulouse, sanitary_open_air_defecation=True)
+
+    operator_row = _row_of(_html(client, operator), good)
+    html = _html(client, national)
+
+    assert _row_of(html, good) == operator_row
+    assert "Toilettes : bon" in operator_row and "Eau : bon" in operator_row
+    assert "Toilettes : mauvais" in _row_of(html, bad_toilets)
+    assert "Toilettes : bon" not in _row_of(html, bad_toilets)
+    assert "Eau : inconnu" in _row_of(html, bad_toilets)
+
+
 def test_a_closed_row_shows_resorbed_or_closed(client, operator):
     SiteFactory(resorbed=True)
     html = _html(client, operator, statut="fermes")

@@ -73,6 +73,14 @@ def test_a_user_in_scope_sees_the_site(client, operator, site):
     assert "fr-badge--success" in html  # the good living conditions
 
 
+def test_a_value_keeps_its_line_breaks_and_its_markup_stays_text(client, operator):
+    site = SiteFactory(address_details="Portail <b>bleu</b>\nà gauche du hangar")
+    html = _html(client, operator, site)
+
+    assert "Portail &lt;b&gt;bleu&lt;/b&gt;<br>à gauche du hangar" in html
+    assert "<b>bleu</b>" not in html
+
+
 def test_living_condition_badges_follow_the_stored_statuses(client, operator):
     site = SiteFactory(sanitary_open_air_defecation=True, sanitary_working_toilets=False)
     html = _html(client, operator, site)

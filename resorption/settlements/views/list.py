@@ -6,15 +6,22 @@ the départements offered never include a site the user may not see; justice fil
 justice data the user may read, so that filtering cannot reveal a procedure on any other site.
 """
 
+import datetime
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, reduce
+from functools import cached_property, lru_cache, reduce
 from operator import or_
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from resorption.accounts import permissions
 from resorption.accounts.enums import AreaType
@@ -59,6 +66,23 @@ SORTS = {
     forms.Sort.DECLARED: ("-declared_at", "-pk"),
 }
 BAD_OR_UNKNOWN = (LivingConditionStatus.BAD, LivingConditionStatus.UNKNOWN)
+# What a row shows (`list_row`, `with_row_data`): a site has about 110 columns, and building 30 whole sites costs a
+# third more CPU than building them with these alone (docs/decisions/0010-template-engine.md).
+LIST_COLUMNS = (
+    "address",
+    "name",
+    "heatwave",
+    "commune__name",
+    "commune__departement",
+    "population_total",
+    "field_type",
+    "status",
+    "closed_at",
+    "closing_cause",
+    "closed_with_solutions",
+    "updated_at",
+    *STATUS_FIELDS.values(),
+)
 
 
 @dataclass(frozen=True)
@@ -67,10 +91,23 @@ class Badge:
     level: str
 
 
+# The badge of each (section, status) pair, worded once rather than for each of 6 sections × 30 rows.
+CONDITION_BADGES = {
+    (section, status): Badge(f"{section.label} : {status.label.lower()}", STATUS_BADGES[status])
+    for section in STATUS_FIELDS
+    for status in LivingConditionStatus
+}
+
+
 @dataclass(frozen=True)
-class ListRow:
-    site: Site
-    conditions: list[Badge]
+class _Territory:
+    """A région or a département offered by the location filter: its code, and its name as `str()` gives it."""
+
+    code: str
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class _CountedPaginator(Paginator):
@@ -94,8 +131,9 @@ def site_list(request: HttpRequest) -> HttpResponse:
     tab = form.tab
     sites = filter_sites(visible, filters, tab=tab, user=user)
     summary = summarize(sites)
-    ordered = sites.with_list_data().order_by(*SORTS[filters.get("tri") or forms.Sort.UPDATED])
+    ordered = with_row_data(sites).order_by(*SORTS[filters.get("tri") or forms.Sort.UPDATED])
     page = _CountedPaginator(ordered, PAGE_SIZE, count=summary["sites"]).get_page(request.GET.get("page"))
+    site_url = site_url_maker()
     return render(
         request,
         "settlements/site_list.html",
@@ -105,7 +143,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "is_open_tab": tab == forms.Tab.OPEN,
             "tabs": _tabs(request.GET, tab),
             "summary": {key: value or 0 for key, value in summary.items()},
-            "rows": [list_row(site) for site in page],
+            "rows": [list_row(site, url=site_url(site.pk)) for site in page],
             "page": page,
             "pagination": pagination_links(request.GET, page),
             "filters_cache_key": filters_cache_key(request, form, default_location),
@@ -154,12 +192,15 @@ def filter_form(request: HttpRequest) -> tuple[forms.SiteFilterForm, str]:
     if "localisation" not in query and default_location:
         query = query.copy()
         query["localisation"] = default_location
-    departements = list(
+    # Read as plain values: a hundred départements and their régions built as model instances cost more than the
+    # query itself, and the form only needs their codes and names.
+    rows = list(
         Departement.objects.filter(Exists(visible.filter(commune__departement_id=OuterRef("code"))))
-        .select_related("region")
         .order_by("code")
+        .values_list("code", "name", "region_id", "region__name")
     )
-    regions = sorted({departement.region for departement in departements}, key=lambda region: region.name)
+    departements = [_Territory(code, f"{name} ({code})") for code, name, _, _ in rows]
+    regions = sorted({_Territory(code, name) for _, _, code, name in rows}, key=lambda region: region.label)
     form = forms.SiteFilterForm.from_query(
         query,
         regions=regions,
@@ -305,10 +346,61 @@ def _tabs(query: QueryDict, current: str) -> list[dict]:
     return tabs
 
 
-def list_row(site: Site) -> ListRow:
-    conditions = []
-    if not site.is_closed:
-        for section, field in STATUS_FIELDS.items():
-            status = LivingConditionStatus(getattr(site, field))
-            conditions.append(Badge(f"{section.label} : {status.label.lower()}", STATUS_BADGES[status]))
-    return ListRow(site, conditions)
+def with_row_data(sites: QuerySet[Site]) -> QuerySet[Site]:
+    """`sites` with what `list_row` reads and nothing else (`LIST_COLUMNS`)."""
+    return sites.select_related("commune").only(*LIST_COLUMNS)
+
+
+def site_url_maker() -> Callable[[int], str]:
+    """The site page's URL for any site from one `reverse()`, rather than one per row."""
+    marker = "2147483647"
+    prefix, _, suffix = reverse("settlements:detail", kwargs={"pk": int(marker)}).partition(marker)
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+def list_row(site: Site, *, url: str = "") -> dict[str, Any]:
+    """One line of the list (and of its printout) with its values already in words. A dict rather than the site
+    itself: the template reads a dict key at once, while each `row.site.commune.name` tries a key, an attribute and an
+    index on every object of the chain — most of the list's rendering time (docs/decisions/0010-template-engine.md).
+    Reads only `LIST_COLUMNS`."""
+    commune = site.commune
+    row = {
+        "url": url,
+        "address": site.address_simple,
+        "name": site.name,
+        "heatwave": site.heatwave,
+        "commune": f"{commune.name} ({commune.departement_id})",
+        "population": "Inconnu" if site.population_total is None else site.population_total,
+        "field_type": site.get_field_type_display(),
+        "updated_at": _day(site.updated_at, get_language()),
+    }
+    if site.is_closed:
+        row |= {
+            "conditions": [],
+            "is_resorbed": site.is_resorbed,
+            "closed_at": _day(site.closed_at, get_language()) if site.closed_at else "",
+            "closing_cause": site.get_closing_cause_display(),
+        }
+    else:
+        statuses = tuple(getattr(site, field) for field in STATUS_FIELDS.values())
+        row |= {
+            "conditions": [CONDITION_BADGES[pair] for pair in zip(STATUS_FIELDS, statuses, strict=True)],
+            "conditions_badges": conditions_badges(statuses),
+        }
+    return row
+
+
+@lru_cache(maxsize=4096)
+def _day(day: datetime.date, language: str) -> str:
+    """« 3 décembre 2026 »: formatted once per day and language — a page of rows repeats a few days, and formatting
+    one costs more than the rest of its row."""
+    return date_format(day, "j F Y")
+
+
+@lru_cache(maxsize=1024)
+def conditions_badges(statuses: tuple[str, ...]) -> str:
+    """The badges group of a row's six living-condition statuses (in `STATUS_FIELDS` order), rendered once per
+    combination and process. It depends on the statuses alone — no site, no user — so the same HTML serves every row
+    and every user; six badges on each of 30 rows were the largest part of the list's template."""
+    badges = [CONDITION_BADGES[pair] for pair in zip(STATUS_FIELDS, statuses, strict=True)]
+    return render_to_string("settlements/includes/conditions_badges.html", {"badges": badges})

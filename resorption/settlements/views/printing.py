@@ -25,7 +25,7 @@ def print_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data
     sites = site_list.filter_sites(Site.objects.visible_to(user), filters, tab=form.tab, user=user)
     summary = site_list.summarize(sites)
-    ordered = sites.with_list_data().order_by(*site_list.SORTS[filters.get("tri") or forms.Sort.UPDATED])
+    ordered = site_list.with_row_data(sites).order_by(*site_list.SORTS[filters.get("tri") or forms.Sort.UPDATED])
     return render(
         request,
         "settlements/print/site_list.html",
