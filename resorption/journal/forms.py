@@ -4,11 +4,10 @@ the services' (services.py), whose French errors come back next to the same fiel
 from django import forms
 from dsfr.widgets import InlineCheckboxSelectMultiple
 
-from resorption.core.forms import BaseForm
+from resorption.core.forms import BaseForm, BoundedDateField, parse_id
 from resorption.journal.attachments import ALLOWED_LABEL, MAX_FILES
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
-
-PICKER_HINT = "Seulement pour une liste personnalisée. Maintenez la touche Ctrl (ou Cmd) pour en choisir plusieurs."
+from resorption.journal.services import Recipients
 
 
 class MultipleFileInput(forms.FileInput):
@@ -30,16 +29,26 @@ class MultipleFileField(forms.FileField):
         return uploads
 
 
+class RecipientsField(forms.TypedMultipleChoiceField):
+    """Ids of organisations or people of a custom audience. The page never lists them as options (the picker finds
+    them through `journal:recipients`): the form gives as choices those of the ids sent that the audience holds."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, required=False, **kwargs)
+
+
 def _tag_choices(tags) -> list[tuple[str, str]]:
     return [(tag.uid, tag.label) for tag in tags]
 
 
 class JournalEntryForm(BaseForm):
-    """« Nouveau message » / « Nouveau suivi sanitaire » (§D.2, §I.2). The choices of tags, organisations and people
-    are given by the view, so that the page reads each list once."""
+    """« Nouveau message » / « Nouveau suivi sanitaire » (§D.2, §I.2). The tags and the custom audience offered are
+    given by the view, so that the page reads each list once."""
 
     kind = forms.ChoiceField(choices=EntryKind.choices, widget=forms.HiddenInput, initial=EntryKind.MESSAGE)
-    health_date = forms.DateField(
+    health_date = BoundedDateField(
         label="Date de l'intervention",
         required=False,  # required for a health follow-up only (see __init__)
         error_messages={"required": "La date de l'intervention est obligatoire."},
@@ -64,20 +73,10 @@ class JournalEntryForm(BaseForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choisissez qui peut lire ce message."},
     )
-    target_organizations = forms.TypedMultipleChoiceField(
-        label="Structures destinataires",
-        help_text=PICKER_HINT,
-        required=False,
-        coerce=int,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
-    target_users = forms.TypedMultipleChoiceField(
-        label="Personnes destinataires",
-        help_text=PICKER_HINT,
-        required=False,
-        coerce=int,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-    )
+    # The custom audience: ids chosen through the picker's search (journal/includes/recipients.html), checked
+    # against the audience offered (see __init__).
+    target_organizations = RecipientsField(label="Structures destinataires")
+    target_users = RecipientsField(label="Personnes destinataires")
     tags = forms.MultipleChoiceField(label="Étiquettes", required=False, widget=InlineCheckboxSelectMultiple)
     files = MultipleFileField(
         label="Pièces jointes",
@@ -87,11 +86,18 @@ class JournalEntryForm(BaseForm):
     )
 
     def __init__(self, *args, tags, organizations, users, **kwargs):
+        """`organizations` and `users`: the custom audience offered (`services.audience_choices`). Only the ids sent
+        (or given as initial values) are looked up among them, and become the fields' choices: an id outside the
+        audience is refused as a choice the page never offered, without listing the whole département."""
         super().__init__(*args, **kwargs)
         self.fields["tags"].choices = _tag_choices(tags)
-        self.fields["target_organizations"].choices = [(org.pk, org.name) for org in organizations]
+        self.chosen = Recipients(
+            organizations=self._chosen(organizations, "target_organizations"),
+            users=self._chosen(users, "target_users"),
+        )
+        self.fields["target_organizations"].choices = [(org.pk, org.name) for org in self.chosen.organizations]
         self.fields["target_users"].choices = [
-            (user.pk, f"{user.full_name} ({user.organization.name})") for user in users
+            (user.pk, f"{user.full_name} ({user.organization.name})") for user in self.chosen.users
         ]
         self.fields["files"].widget.group_class = "fr-upload-group"
         if self.is_health:
@@ -103,6 +109,20 @@ class JournalEntryForm(BaseForm):
     @property
     def is_health(self) -> bool:
         return self["kind"].value() == EntryKind.HEALTH
+
+    @property
+    def has_recipient_errors(self) -> bool:
+        return bool(self["target_organizations"].errors or self["target_users"].errors)
+
+    def typed_values(self) -> dict:
+        """What was sent, as the initial values of the same form shown again without checking it (the picker's search
+        without JavaScript). Files cannot be sent back to the browser."""
+        return {name: self[name].value() for name in self.fields if name != "files"}
+
+    def _chosen(self, queryset, name: str) -> list:
+        values = self[name].value() or []
+        ids = {parse_id(value) for value in (values if isinstance(values, list | tuple) else [values])} - {None}
+        return list(queryset.filter(pk__in=ids)) if ids else []
 
 
 class JournalEntryEditForm(BaseForm):

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from resorption.accounts import permissions
 from resorption.accounts.enums import UserStatus
-from resorption.accounts.models import User
+from resorption.accounts.models import Organization, User
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
 from resorption.territories.models import Departement
 
@@ -69,14 +69,26 @@ class JournalEntryQuerySet(models.QuerySet):
         start of the body), in two queries whatever the number of entries."""
         return self.select_related("author__organization").prefetch_related("tags")
 
-    def with_display_data(self) -> "JournalEntryQuerySet":
+    def with_display_data(self, *, site_known: bool = False) -> "JournalEntryQuerySet":
         """What an entry shows — author and organisation, site and commune, tags, targets, attachments — in a fixed
-        number of queries whatever the number of entries."""
-        return self.select_related("author__organization", "site__commune").prefetch_related(
+        number of queries whatever the number of entries. `site_known`: the entries come from one site's
+        `journal_entries`, which gives each entry that site already loaded: joining it again would read all its columns
+        on every row."""
+        entries = self.select_related("author__organization")
+        if not site_known:
+            entries = entries.select_related("site__commune")
+        return entries.prefetch_related(
             "tags",
-            models.Prefetch("target_users", queryset=User.objects.select_related("organization")),
-            "target_organizations",
-            "attachments",
+            # Only what the page shows of a target (and the ids the audience rule reads).
+            models.Prefetch(
+                "target_users",
+                queryset=User.objects.select_related("organization").only(
+                    "first_name", "last_name", "organization__name"
+                ),
+            ),
+            models.Prefetch("target_organizations", queryset=Organization.objects.only("name")),
+            # In the order they were joined; the model's ordering (by entry) would join the entries again.
+            models.Prefetch("attachments", queryset=Attachment.objects.order_by("pk")),
         )
 
 

@@ -7,7 +7,8 @@ for the views), checks the permission in `accounts.permissions` (`PermissionDeni
 `target_organizations`, `target_users`, `tags`, `files`, `health_date`, `health_interventions`, `reason`).
 
 Reads: `entries_for(user, site)` and `attachment_for(user, site, uuid)`, which apply the audience rule of §A.6 before
-anything reaches a page or a file download.
+anything reaches a page or a file download; `audience_choices(site)` (who a custom audience may name), searched by
+`audience_search` for the posting form's picker.
 
 Files are checked (type from the bytes, size) and scanned before anything is written; a file is stored only with its
 entry, and the stored files are removed again if the entry's transaction fails.
@@ -15,8 +16,8 @@ entry, and the stored files are removed again if the entry's transaction fails.
 
 import datetime
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,12 +30,14 @@ from django.utils import timezone
 from resorption.accounts import permissions
 from resorption.accounts.enums import AreaType, UserStatus
 from resorption.accounts.models import Organization, User
+from resorption.core.text import normalize_search
 from resorption.emails.services import email_queue
 from resorption.journal import antivirus, signals
 from resorption.journal.attachments import MAX_FILES, CheckedFile, check_file
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
 from resorption.journal.models import Attachment, JournalEntry, Tag
 from resorption.settlements.models import Site
+from resorption.territories.models import clean_search_term
 
 NO_RIGHT_TO_POST = "Vous n'avez pas les droits suffisants pour ajouter un message dans le journal de ce site."
 ONLY_THE_AUTHOR_EDITS = "Seul l'auteur d'un message peut le modifier."
@@ -49,6 +52,9 @@ NO_PREFECTURE_NOR_DDETS = (
 TOO_MANY_FILES = f"Vous pouvez joindre au plus {MAX_FILES} fichiers à un message."
 # Organisation types (accounts migration 0002) resolved by the audience « préfecture et DDETS » (§D.2 `pref_et_ddets`).
 PREFECTURE_DDETS_TYPES = ("prefecture_departement", "ddets")
+# The custom audience's picker: suggestions listed per kind (organisations, people), and the shortest term searched.
+RECIPIENT_SUGGESTIONS = 10
+RECIPIENT_SEARCH_MIN_LENGTH = 2
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -60,12 +66,12 @@ def entries_for(user: User, site: Site, *, kind: str | None = None, tag: str | N
     """The entries of the site's journal the user may read, newest first, not deleted, with everything a page shows
     prefetched (a fixed number of queries whatever the number of entries, tags, targets and attachments). `kind`
     keeps one kind of entry; `tag` (a tag uid) the entries carrying that tag."""
-    entries = JournalEntry.objects.filter(site=site).alive().readable_by(user)
+    entries = site.journal_entries.alive().readable_by(user)
     if kind is not None:
         entries = entries.filter(kind=kind)
     if tag:
         entries = entries.filter(tags__uid=tag)
-    return entries.with_display_data()
+    return entries.with_display_data(site_known=True)
 
 
 def latest_messages(user: User, site: Site, *, count: int) -> list[JournalEntry]:
@@ -89,7 +95,9 @@ def attachment_for(user: User, site: Site, attachment_uuid: uuid.UUID) -> Attach
 
 def audience_choices(site: Site) -> tuple[QuerySet[Organization], QuerySet[User]]:
     """The organisations and people offered for a custom audience: the active organisations located in the site's
-    département (at its level, or at one of its communes or EPCI), and their active members."""
+    département (at its level, or at one of its communes or EPCI), and their active members. Never listed whole on a
+    page (a département holds thousands of people): the form checks the ids sent against them, and the picker
+    searches them (`audience_search`)."""
     code = site.commune.departement_id
     located = Q(departement_id=code) | Q(commune__departement_id=code) | Q(epci__departements=code)
     organizations = Organization.objects.filter(located, active=True).distinct().order_by("name")
@@ -99,6 +107,71 @@ def audience_choices(site: Site) -> tuple[QuerySet[Organization], QuerySet[User]
         .order_by("last_name", "first_name", "pk")
     )
     return organizations, users
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Organisations and people of a custom audience, as the posting form's picker lists them. `more_*`: more matched
+    the search than are listed."""
+
+    organizations: list[Organization] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)
+    more_organizations: bool = False
+    more_users: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.organizations or self.users)
+
+    @property
+    def organization_ids(self) -> set[int]:
+        return {organization.pk for organization in self.organizations}
+
+    @property
+    def user_ids(self) -> set[int]:
+        return {user.pk for user in self.users}
+
+
+def audience_chosen(site: Site, *, organization_ids: Collection[int], user_ids: Collection[int]) -> Recipients:
+    """The organisations and people among these ids that belong to the site's custom audience (`audience_choices`);
+    the others are left out. One query per kind of id given, none without ids."""
+    organizations, users = audience_choices(site)
+    return Recipients(
+        organizations=list(organizations.filter(pk__in=organization_ids)) if organization_ids else [],
+        users=list(users.filter(pk__in=user_ids)) if user_ids else [],
+    )
+
+
+def audience_search(
+    site: Site, term: str, *, exclude: Recipients | None = None, limit: int = RECIPIENT_SUGGESTIONS
+) -> Recipients:
+    """The organisations and people of the site's custom audience matching the term, at most `limit` of each, those
+    of `exclude` (already chosen) left out: two queries whatever the number of people, none for a term shorter than
+    `RECIPIENT_SEARCH_MIN_LENGTH`. An organisation matches by its name (every word, accents and case aside) or its
+    acronym; a person by each word of the term in his first name, last name or organisation's name."""
+    term = clean_search_term(term)
+    words = normalize_search(term).split()
+    if len(term) < RECIPIENT_SEARCH_MIN_LENGTH or not words:
+        return Recipients()
+    exclude = exclude or Recipients()
+    organizations, users = audience_choices(site)
+    named = Q(*(Q(search_name__contains=word) for word in words)) | Q(abbreviation__iexact=term)
+    found_organizations = list(organizations.filter(named).exclude(pk__in=exclude.organization_ids)[: limit + 1])
+    # Names are matched as typed (users have no accent-free search column): « Helene » does not find « Hélène ».
+    person = Q(
+        *(
+            Q(first_name__icontains=raw)
+            | Q(last_name__icontains=raw)
+            | Q(organization__search_name__contains=normalize_search(raw))
+            for raw in term.split()
+        )
+    )
+    found_users = list(users.filter(person).exclude(pk__in=exclude.user_ids)[: limit + 1])
+    return Recipients(
+        organizations=found_organizations[:limit],
+        users=found_users[:limit],
+        more_organizations=len(found_organizations) > limit,
+        more_users=len(found_users) > limit,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------

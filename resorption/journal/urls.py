@@ -5,6 +5,7 @@ from resorption.journal import views, views_export, views_territorial
 app_name = "journal"
 urlpatterns = [
     path("<int:site_id>/journal/", views.journal, name="journal"),
+    path("<int:site_id>/journal/destinataires/", views.recipients, name="recipients"),
     path("journal/export/", views_export.journal_export, name="export"),
     path("journal/messages-territoriaux/", views_territorial.territorial_messages, name="territorial"),
     path(

@@ -1,6 +1,7 @@
 """The journal of a site (reference §D): the page with its two tabs (« Messages », « Suivi sanitaire », which opens
-with the territorial messages addressed to the site's département, §I.2), the tag filter and the form to post;
-editing and deleting a message; downloading an attachment.
+with the territorial messages addressed to the site's département, §I.2), the tag filter and the form to post, whose
+custom audience is picked through a search (`recipients`, htmx); editing and deleting a message; downloading an
+attachment.
 
 Every view fetches the site through `Site.objects.visible_to(user)` (404 out of scope), the entries through
 `services.entries_for` (an entry the user may not read is a 404, like a missing one), checks the permission, then
@@ -16,9 +17,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from resorption.accounts import permissions
+from resorption.core.forms import parse_id
 from resorption.core.pagination import pagination_links
 from resorption.journal import services, territorial
 from resorption.journal.enums import EntryKind
@@ -26,6 +28,7 @@ from resorption.journal.forms import JournalEntryDeleteForm, JournalEntryEditFor
 from resorption.journal.models import Attachment, JournalEntry, Tag
 from resorption.journal.views_territorial import territorial_rows
 from resorption.settlements.models import Site
+from resorption.territories.models import clean_search_term
 
 PAGE_SIZE = 20
 # Query-string values of the tabs (French, as users see them in the address bar).
@@ -34,6 +37,9 @@ TAB_LABELS = {"messages": "Messages", "sanitaire": "Suivi sanitaire"}
 NO_JOURNAL_ACCESS = "Vous n'avez pas accès au journal de ce site."
 # The latest territorial messages shown above the health follow-ups; the others are on the territorial page.
 TERRITORIAL_SHOWN = 5
+# The custom audience picker's search field, and its « Rechercher » button (which posts the form without JavaScript).
+RECIPIENTS_QUERY = "q"
+SEARCH_RECIPIENTS = "destinataires_recherche"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
     can_post = permissions.can_post_in_journal(user, site)
 
     form = None
+    recipients_query = ""
+    suggestions = None
     if can_post:
         organizations, users = services.audience_choices(site)
         data = request.POST if request.method == "POST" else None
@@ -91,7 +99,14 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
         form = JournalEntryForm(
             data, files, tags=tags, organizations=organizations, users=users, initial={"kind": kind}
         )
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST":
+            recipients_query = clean_search_term(request.POST.get(RECIPIENTS_QUERY, ""))
+        if request.method == "POST" and SEARCH_RECIPIENTS in request.POST:
+            # « Rechercher » without JavaScript sends the whole form here: it comes back as typed, unchecked, with the
+            # people and organisations found; nothing is posted.
+            form = JournalEntryForm(tags=tags, organizations=organizations, users=users, initial=form.typed_values())
+            suggestions = services.audience_search(site, recipients_query, exclude=form.chosen)
+        elif request.method == "POST" and form.is_valid():
             values = form.cleaned_data
             try:
                 entry = services.journal_entry_post(
@@ -144,6 +159,8 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
             "rows": entry_rows(user, page.object_list),
             "pagination": pagination_links(request.GET, page),
             "form": form,
+            "recipients_query": recipients_query,
+            "suggestions": suggestions,
             # Admins of the territory see who was notified of each message (notification_tags).
             "can_see_notified": permissions.can_see_who_was_notified(user, site),
             "can_export_journal": permissions.can_export_journal(user, site),
@@ -152,6 +169,36 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
             "territorial_url": reverse("journal:territorial") + f"?departement={site.commune.departement_id}",
         },
     )
+
+
+@require_GET
+def recipients(request: HttpRequest, site_id: int) -> HttpResponse:
+    """The suggestions of the posting form's custom audience picker (htmx): the organisations and people of the
+    site's audience matching `?q=`, without those already chosen (`target_organizations`, `target_users`, sent back
+    by the picker and listed again as chosen, out of band). For who may post in the site's journal only: anyone else
+    gets a 404, as for a site out of sight. A fixed number of queries whatever the number of people."""
+    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune"), pk=site_id)
+    if not permissions.can_post_in_journal(request.user, site):
+        raise Http404("Site introuvable")
+    chosen = services.audience_chosen(
+        site,
+        organization_ids=_ids(request.GET.getlist("target_organizations")),
+        user_ids=_ids(request.GET.getlist("target_users")),
+    )
+    query = clean_search_term(request.GET.get(RECIPIENTS_QUERY, ""))
+    return render(
+        request,
+        "journal/includes/recipients_found.html",
+        {
+            "chosen": chosen,
+            "recipients_query": query,
+            "suggestions": services.audience_search(site, query, exclude=chosen),
+        },
+    )
+
+
+def _ids(values: list[str]) -> set[int]:
+    return {parse_id(value) for value in values} - {None}
 
 
 def _entry(request: HttpRequest, site: Site, entry_id: int) -> JournalEntry:

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from resorption.accounts.enums import Role
 from resorption.journal.models import JournalEntry
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.browser.helpers import assert_no_axe_violations, log_in
+from tests.browser.helpers import assert_no_axe_violations, log_in, wait_for_htmx
 from tests.journal import files
 from tests.settlements.factories import SiteFactory
 
@@ -36,9 +36,30 @@ def test_a_targeted_message_with_an_attachment_reaches_its_target_only(page: Pag
     assert_no_axe_violations(page)
 
     page.get_by_label("Message", exact=True).fill(MESSAGE)
+    search = page.get_by_label("Rechercher une structure ou une personne")
+    expect(search).to_be_hidden()  # the picker is only for a custom audience
     # DSFR draws its own radios and checkboxes over the native ones: people click the labels.
     page.locator("label", has_text="Une liste personnalisée de structures et de personnes").click()
-    page.get_by_label("Personnes destinataires").select_option(label=f"Théo Destinataire ({target.organization.name})")
+    expect(search).to_be_visible()
+    # With the keyboard: type in the search, then Tab to the person suggested and check him with the space bar.
+    search.press_sequentially("destin")
+    found = page.get_by_role("checkbox", name="Théo Destinataire")
+    expect(found).to_have_count(1)
+    wait_for_htmx(page)
+    expect(page.get_by_role("checkbox", name="Bastien Passant")).to_have_count(0)  # not what was searched
+    assert_no_axe_violations(page)
+    search.focus()
+    page.keyboard.press("Tab")  # the search button
+    page.keyboard.press("Tab")
+    expect(found).to_be_focused()
+    page.keyboard.press("Space")
+    expect(found).to_be_checked()
+    # A new search keeps him, among the chosen recipients.
+    search.fill("passant")
+    expect(page.get_by_role("checkbox", name="Bastien Passant")).to_have_count(1)
+    wait_for_htmx(page)
+    expect(page.get_by_role("group", name="Destinataires choisis").get_by_role("checkbox")).to_have_count(1)
+    expect(page.get_by_role("group", name="Destinataires choisis").get_by_label("Théo Destinataire")).to_be_checked()
     page.locator("label", has_text="Canicule").click()
     page.get_by_label("Pièces jointes").set_input_files(
         [{"name": "plan du site.png", "mimeType": "image/png", "buffer": files.PNG}]
@@ -49,6 +70,7 @@ def test_a_targeted_message_with_an_attachment_reaches_its_target_only(page: Pag
     expect(page.get_by_text(MESSAGE)).to_be_visible()
     expect(page.get_by_text("Message ciblé")).to_be_visible()
     assert_no_axe_violations(page)
+    assert JournalEntry.objects.get().target_user_ids == {target.pk}
     attachment = JournalEntry.objects.get().attachments.get()
     file_url = attachment.get_absolute_url()
 
@@ -74,3 +96,28 @@ def test_a_targeted_message_with_an_attachment_reaches_its_target_only(page: Pag
     expect(page.get_by_text(MESSAGE)).to_have_count(0)
     expect(page.get_by_text("plan du site.png")).to_have_count(0)
     assert page.request.get(file_url).status == 404
+
+
+@pytest.mark.browser_context_args(java_script_enabled=False)
+def test_without_javascript_a_recipient_is_found_with_the_search_button(page: Page, live_server):
+    site = SiteFactory()
+    author = UserFactory(role=Role.ASSOCIATION, first_name="Alix", last_name="Auteur")
+    target = UserFactory(role=Role.ASSOCIATION, first_name="Théo", last_name="Destinataire")
+    sign_in_as(page, live_server, author)
+    page.goto(reverse("journal:journal", kwargs={"site_id": site.pk}))
+
+    page.get_by_label("Message", exact=True).fill(MESSAGE)
+    search = page.get_by_label("Rechercher une structure ou une personne")
+    expect(search).to_be_hidden()  # CSS alone shows the picker for a custom audience
+    page.locator("label", has_text="Une liste personnalisée de structures et de personnes").click()
+    expect(search).to_be_visible()
+    search.fill("destin")
+    search.press("Enter")  # the search button, first of the form: the page comes back, nothing is posted
+
+    expect(page.get_by_label("Message", exact=True)).to_have_value(MESSAGE)
+    assert not JournalEntry.objects.exists()
+    page.locator("label", has_text="Théo Destinataire").click()
+    page.get_by_role("button", name="Publier").click()
+
+    expect(page.get_by_text("Votre publication a été ajoutée au journal du site.")).to_be_visible()
+    assert JournalEntry.objects.get().target_user_ids == {target.pk}

@@ -1,7 +1,9 @@
 """The journal pages through the HTTP client: who sees what, posting with files, editing, deleting, downloading."""
 
 import datetime
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -280,6 +282,234 @@ def test_the_tag_filter_keeps_the_tagged_messages(client, author, site):
     html = page(client, author, site, etiquette="canicule")
 
     assert "Chaleur" in html and "Rentrée scolaire" not in html
+
+
+# The custom audience's picker ---------------------------------------------------------------------------------------
+
+
+class CheckboxReader(HTMLParser):
+    """{(name, value): checked} for the recipient checkboxes of a page or fragment."""
+
+    def __init__(self):
+        super().__init__()
+        self.boxes: dict[tuple[str, str], bool] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") == "checkbox" and attrs.get("name", "").startswith("target_"):
+            self.boxes[(attrs["name"], attrs["value"])] = "checked" in attrs
+
+
+def recipient_boxes(html_text: str) -> dict[tuple[str, str], bool]:
+    reader = CheckboxReader()
+    reader.feed(html_text)
+    return reader.boxes
+
+
+def recipients_url(site, **query) -> str:
+    return reverse("journal:recipients", kwargs={"site_id": site.pk}) + "?" + urlencode(query, doseq=True)
+
+
+def test_the_form_lists_none_of_the_departements_people_and_offers_a_search(client, author, target, prefecture, site):
+    html = page(client, author, site)
+
+    assert "Théo Destinataire" not in html and "Préfecture de la Gironde" not in html
+    assert recipient_boxes(html) == {}
+    assert "Liste personnalisée" in html and "Aucun destinataire choisi pour l'instant." in html
+    assert '<label class="fr-label" for="destinataires-recherche">' in html
+    assert f'hx-get="{reverse("journal:recipients", kwargs={"site_id": site.pk})}"' in html
+
+
+def test_the_recipient_search_suggests_the_organisations_and_people_of_the_departement(
+    client, author, target, prefecture, outsider, site
+):
+    UserFactory(first_name="Théa", last_name="Destinataire", organization=outsider.organization)  # Haute-Garonne
+    UserFactory(first_name="Tom", last_name="Destinataire", inactive=True)
+    client.force_login(author)
+
+    people = text(client.get(recipients_url(site, q="destinataire")))
+    organizations = text(client.get(recipients_url(site, q="prefecture gironde")))  # accents and case aside
+
+    assert recipient_boxes(people) == {("target_users", str(target.pk)): False}
+    assert "Théo Destinataire" in people and target.organization.name in people
+    assert recipient_boxes(organizations) == {("target_organizations", str(prefecture.pk)): False}
+    assert "Préfecture de la Gironde" in organizations
+
+
+def test_the_recipient_search_keeps_the_chosen_ones_apart(client, author, target, prefecture, outsider, site):
+    colleague = UserFactory(first_name="Léa", last_name="Destinataire")
+    client.force_login(author)
+
+    html = text(
+        client.get(
+            recipients_url(
+                site,
+                q="destinataire",
+                target_users=[target.pk, outsider.pk, "9" * 30],  # someone out of the audience, a forged id
+                target_organizations=[prefecture.pk],
+            )
+        )
+    )
+
+    # The chosen list comes back out of band, with what the audience holds; the suggestions leave it out.
+    chosen, suggestions = html.split('hx-swap-oob="true"')[1], html.split('hx-swap-oob="true"')[0]
+    assert recipient_boxes(chosen) == {
+        ("target_organizations", str(prefecture.pk)): True,
+        ("target_users", str(target.pk)): True,
+    }
+    assert recipient_boxes(suggestions) == {("target_users", str(colleague.pk)): False}
+
+
+def test_the_recipient_search_asks_for_two_characters_and_says_when_nothing_matches(client, author, site):
+    client.force_login(author)
+
+    assert "Saisissez au moins 2 caractères." in text(client.get(recipients_url(site, q="d")))
+    assert "Aucune structure ni personne du département ne correspond à « zzz »." in text(
+        client.get(recipients_url(site, q="zzz"))
+    )
+
+
+@pytest.mark.parametrize("who", ["outsider", "observer"])
+def test_the_recipient_search_is_not_found_for_who_may_not_post_in_the_journal(client, request, target, site, who):
+    client.force_login(request.getfixturevalue(who))
+
+    response = client.get(recipients_url(site, q="destinataire"))
+
+    assert response.status_code == 404
+    assert "Théo Destinataire" not in text(response)
+
+
+def test_the_recipient_search_sends_an_anonymous_visitor_to_login(site):
+    response = Client().get(recipients_url(site, q="destinataire"))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_recipient_search_costs_the_same_number_of_queries_whatever_the_number_of_people(
+    client, author, target, prefecture, site
+):
+    client.force_login(author)
+    url = recipients_url(site, q="dupont", target_users=[target.pk], target_organizations=[prefecture.pk])
+
+    def add_people(numbers: range) -> None:
+        for number in numbers:
+            organization = OrganizationFactory(name=f"Dupont et fils {number}")
+            UserFactory(last_name=f"Dupont {number}", organization=organization)
+
+    def count_queries() -> tuple[int, str]:
+        client.get(url)  # warm-up: the first page after sign-in stores the permission context
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), text(response)
+
+    add_people(range(2))
+    few, _ = count_queries()
+    add_people(range(2, 27))
+    many, html = count_queries()
+
+    assert many == few
+    assert few <= 7, few
+    assert len(recipient_boxes(html)) == 2 + 2 * 10  # the chosen ones, and ten of each kind
+    assert "D'autres structures correspondent : précisez votre recherche." in html
+    assert "D'autres personnes correspondent : précisez votre recherche." in html
+
+
+def test_posting_to_recipients_chosen_through_the_search(client, author, target, prefecture, site):
+    client.force_login(author)
+
+    response = client.post(
+        journal_url(site),
+        {
+            "kind": "message",
+            "body": "Réunion jeudi.",
+            "audience": "custom",
+            "target_users": [target.pk],
+            "target_organizations": [prefecture.pk],
+            "q": "destinataire",
+        },
+    )
+
+    entry = JournalEntry.objects.get()
+    assert response.status_code == 302
+    assert entry.target_user_ids == {target.pk} and entry.target_organization_ids == {prefecture.pk}
+
+
+@pytest.mark.parametrize("forged", ["out_of_the_departement", "inactive", "huge"])
+@pytest.mark.parametrize("field", ["target_users", "target_organizations"])
+def test_a_recipient_out_of_the_audience_is_refused_next_to_its_field_and_nothing_is_written(
+    client, author, outsider, site, field, forged
+):
+    if forged == "huge":
+        value = "9" * 30
+    elif field == "target_users":
+        value = outsider.pk if forged == "out_of_the_departement" else UserFactory(inactive=True).pk
+    else:
+        value = (
+            outsider.organization.pk if forged == "out_of_the_departement" else OrganizationFactory(active=False).pk
+        )
+    client.force_login(author)
+
+    response = client.post(
+        journal_url(site), {"kind": "message", "body": "Bonjour", "audience": "custom", field: [value]}
+    )
+
+    assert response.status_code == 200
+    html = text(response)
+    assert f'<p class="fr-message fr-message--error" id="id_{field}-desc-error">' in html
+    assert f"Sélectionnez un choix valide. {value} n’en fait pas partie." in html
+    assert "Bonjour" in html  # the text typed is kept
+    assert not JournalEntry.objects.exists()
+
+
+def test_without_javascript_the_search_button_shows_the_form_again_with_what_it_found(
+    client, author, target, prefecture, site
+):
+    client.force_login(author)
+
+    response = client.post(
+        journal_url(site, onglet="sanitaire"),
+        {
+            "kind": "health",
+            "body": "Passage de l'équipe mobile.",
+            "health_interventions": ["equipe_maraude"],
+            "audience": "custom",
+            "target_organizations": [prefecture.pk],
+            "q": "destinataire",
+            "destinataires_recherche": "",
+        },
+    )
+
+    assert response.status_code == 200
+    html = text(response)
+    assert not JournalEntry.objects.exists()
+    assert "Nouveau suivi sanitaire" in html and "Passage de l'équipe mobile." in html
+    assert recipient_boxes(html) == {
+        ("target_organizations", str(prefecture.pk)): True,
+        ("target_users", str(target.pk)): False,
+    }
+    assert 'value="destinataire"' in html
+    # Nothing was checked: the missing date is not reported yet.
+    assert "La date de l'intervention est obligatoire." not in html
+
+
+def test_the_journal_page_does_not_grow_with_the_people_of_the_departement(client, author, site):
+    client.force_login(author)
+
+    def measure() -> tuple[int, int]:
+        client.get(journal_url(site))  # warm-up: the first page after sign-in stores the permission context
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(journal_url(site))
+        assert response.status_code == 200
+        return len(queries), len(response.content)
+
+    UserFactory()
+    few = measure()
+    for number in range(30):
+        UserFactory(last_name=f"Voisin {number}", organization=OrganizationFactory(name=f"Association {number}"))
+    many = measure()
+
+    assert many == few  # the same queries and the same bytes
 
 
 # Editing and deleting ------------------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ def notified_by_entry(rows: Iterable) -> dict[int, EntryNotified]:
         Delivery.objects.filter(event__kind=JournalMessagePosted.name, event__object_id__in=entry_ids)
         .annotate(entry_id=F("event__object_id"), email_state=F("email__status"))
         .select_related("user__organization")
+        # Only what the page shows: a message may have notified hundreds of people.
+        .only("email_opted_out", "user__first_name", "user__last_name", "user__organization__name")
         .order_by("user__last_name", "user__first_name", "pk")
     )
     for delivery in deliveries:
