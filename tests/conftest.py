@@ -1,6 +1,15 @@
 import pytest
+from django.db import connections
 
 from tests.smtp import LoopbackSmtp
+
+# The items in the order they were collected, before any plugin reorders them (tests/test_consistency.py replays the
+# reordering with other seeds).
+COLLECTION_ORDER = pytest.StashKey[list]()
+
+
+def pytest_itemcollected(item):
+    item.config.stash.setdefault(COLLECTION_ORDER, []).append(item)
 
 
 @pytest.hookimpl(trylast=True)
@@ -48,3 +57,20 @@ def smtp_server(settings):
     settings.MAILERS = server.mailers_setting
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def _database_kept_whole(django_db_setup, django_db_keepdb, django_db_blocker):
+    """Leave a kept test database (`--reuse-db`) with the rows written by data migrations.
+
+    Each transactional test ends with a flush, and the next run would serialize (then restore) that empty state. Used
+    by the transactional tests (browser tests, concurrency tests), which are also marked `serialized_rollback=True`.
+    """
+    yield
+    if not django_db_keepdb:
+        return
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents:
+                connection.creation.deserialize_db_from_string(contents)

@@ -5,11 +5,11 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Organization, User
+from tests.browser.demo_world import load_demo_world
 from tests.browser.helpers import assert_no_axe_violations, log_in, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -20,7 +20,7 @@ NEW_PASSWORD = "Nouveau-Mot-de-passe-2026"
 
 @pytest.fixture
 def demo_data():
-    call_command("load_demo_data", verbosity=0)
+    load_demo_world()
 
 
 def request_access(page: Page, *, email: str, organization: Organization):

@@ -1,9 +1,9 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.demo_world import load_demo_world
 from tests.browser.helpers import assert_no_axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -23,7 +23,7 @@ DEMO_ACCOUNTS = [
 
 @pytest.fixture
 def demo_data():
-    call_command("load_demo_data", verbosity=0)
+    load_demo_world()
 
 
 @pytest.mark.parametrize(("email", "role_label"), DEMO_ACCOUNTS, ids=[email for email, _ in DEMO_ACCOUNTS])

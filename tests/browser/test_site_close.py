@@ -1,12 +1,12 @@
 """Closing a site in the browser (issue 4: « a Correspondant closes a site; an Intervenant cannot edit »)."""
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from resorption.settlements.enums import ClosingCause, ClosingSolution
 from resorption.settlements.models import Site
+from tests.browser.demo_world import load_demo_world
 from tests.browser.helpers import assert_no_axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -17,7 +17,7 @@ OPEN_SITE = "22 avenue des Pins Gris 33700 Mérignac"
 
 @pytest.fixture
 def demo_data():
-    call_command("load_demo_data", verbosity=0)
+    load_demo_world()
 
 
 def test_a_correspondent_closes_a_site(page: Page, live_server, demo_data):

@@ -1,11 +1,11 @@
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from resorption.accounts.models import User
 from resorption.settlements.models import Site
 from resorption.settlements.services import site_update
+from tests.browser.demo_world import load_demo_world
 from tests.browser.helpers import assert_no_axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -16,7 +16,7 @@ CORRESPONDENT = "correspondant-33@demo.test"
 
 @pytest.fixture
 def demo_data():
-    call_command("load_demo_data", verbosity=0)
+    load_demo_world()
 
 
 def test_the_correspondent_reads_a_demo_site_history_without_accessibility_violation(

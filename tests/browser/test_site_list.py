@@ -1,9 +1,9 @@
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from tests.browser.demo_world import load_demo_world
 from tests.browser.helpers import assert_no_axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -13,7 +13,7 @@ DEMO_PASSWORD = "Demo-Resorption-2026!"
 
 @pytest.fixture
 def demo_data():
-    call_command("load_demo_data", verbosity=0)
+    load_demo_world()
 
 
 def test_the_correspondent_filters_the_site_list_without_accessibility_violation(page: Page, live_server, demo_data):

@@ -1,50 +1,48 @@
-import os
-import subprocess
-import sys
-from pathlib import Path
+"""Production settings pass Django's deployment checks, and refuse to start without a secret key.
 
+The settings are built in this process from a production-like environment (tests/core/production.py) and the checks
+run against them through `override_settings`, as `manage.py check --deploy` would in a process of their own.
+"""
+
+from io import StringIO
+
+import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.test import override_settings
+
+from tests.core.production import PRODUCTION_LIKE_ENVIRONMENT, import_production_settings, settings_of
+
+# Which database the checks would connect to does not matter (`check` runs no database check without --database),
+# and Django refuses to switch databases under a running test.
+NOT_OVERRIDDEN = {"DATABASES"}
 
 
-def _environment_without_test_flags() -> dict[str, str]:
-    """The browser tests allow async-unsafe ORM calls in this process; production must not inherit that."""
-    return {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+def test_production_settings_pass_check_deploy(monkeypatch, tmp_path, db):
+    """`manage.py check --deploy` reports nothing with production settings and real-looking values.
 
-
-def test_production_settings_pass_check_deploy(tmp_path):
-    """`manage.py check --deploy` reports nothing with production settings and real-looking values."""
-    env = {
-        **_environment_without_test_flags(),
-        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-        "SECRET_KEY": "k3y-" + "x9Q" * 20 + "-production-like-secret",
-        "ALLOWED_HOSTS": "resorption-bidonvilles.example.gouv.fr",
-        "BASE_URL": "https://resorption-bidonvilles.example.gouv.fr",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    `db`: the model checks ask the database what it supports (JSON fields on SQLite).
+    """
+    prod = import_production_settings(
+        monkeypatch, {**PRODUCTION_LIKE_ENVIRONMENT, "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}"}
+    )
+    production = {
+        name: value
+        for name, value in settings_of(prod).items()
+        if name not in NOT_OVERRIDDEN and (not hasattr(settings, name) or getattr(settings, name) != value)
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=Path(settings.BASE_DIR),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+    assert production["SECRET_KEY"] == PRODUCTION_LIKE_ENVIRONMENT["SECRET_KEY"]  # the production values are used
+    out = StringIO()
+
+    with override_settings(**production):
+        call_command("check", "--deploy", "--fail-level", "WARNING", stdout=out, stderr=out)
+
+    assert "no issues" in out.getvalue()
 
 
-def test_production_settings_refuse_to_start_without_secret_key(tmp_path):
-    env = {key: value for key, value in _environment_without_test_flags().items() if key != "SECRET_KEY"}
-    env.update(
-        {"DJANGO_SETTINGS_MODULE": "config.settings.prod", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=Path(settings.BASE_DIR),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode != 0
-    assert "SECRET_KEY is required" in result.stderr
+def test_production_settings_refuse_to_start_without_secret_key(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY is required"):
+        import_production_settings(
+            monkeypatch, {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}, drop=("SECRET_KEY",)
+        )

@@ -9,8 +9,17 @@ from resorption.journal.enums import Audience, EntryKind
 from resorption.journal.models import JournalEntry
 from resorption.settlements.enums import SiteActorTheme, SiteStatus
 from resorption.settlements.models import ClosingOrientation, Site, SiteActor, SiteOwner
+from tests.db import rolled_back_afterwards
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo_world(django_db_setup, django_db_blocker):
+    """The demo world, loaded once for the module: each test reads it, or loads it again, in its own savepoint."""
+    with rolled_back_afterwards(django_db_blocker):
+        call_command("load_demo_data", verbosity=0)
+        yield
 
 
 def _counts():
@@ -23,8 +32,7 @@ def _counts():
     )
 
 
-def test_loading_twice_creates_nothing_new():
-    call_command("load_demo_data", verbosity=0)
+def test_loading_twice_creates_nothing_new(demo_world):
     first = _counts()
     call_command("load_demo_data", verbosity=0)
 
@@ -33,9 +41,7 @@ def test_loading_twice_creates_nothing_new():
     assert first[4] == len(demo_sites.ACTORS)
 
 
-def test_demo_sites_cover_open_and_closed_sites_justice_and_owners():
-    call_command("load_demo_data", verbosity=0)
-
+def test_demo_sites_cover_open_and_closed_sites_justice_and_owners(demo_world):
     assert Site.objects.filter(status=SiteStatus.OPEN).count() >= 8
     assert Site.objects.resorbed().exists()
     assert Site.objects.closed().filter(closed_with_solutions=False).exists()
@@ -47,8 +53,7 @@ def test_demo_sites_cover_open_and_closed_sites_justice_and_owners():
     assert set(Site.objects.values_list("commune__departement_id", flat=True)) == {"33", "31", "44"}
 
 
-def test_national_admin_sees_every_demo_site_and_the_haute_garonne_operator_those_of_31():
-    call_command("load_demo_data", verbosity=0)
+def test_national_admin_sees_every_demo_site_and_the_haute_garonne_operator_those_of_31(demo_world):
     admin = User.objects.get(email="national-admin@demo.test")
     operator = User.objects.get(email="operateur-31@demo.test")
 
@@ -58,18 +63,14 @@ def test_national_admin_sees_every_demo_site_and_the_haute_garonne_operator_thos
     assert operator_sites.count() == Site.objects.filter(commune__departement_id="31").count() == 4
 
 
-def test_every_demo_account_reads_a_site_with_actors():
-    call_command("load_demo_data", verbosity=0)
-
+def test_every_demo_account_reads_a_site_with_actors(demo_world):
     for spec in demo_data.USERS:
         user = User.objects.get(email=spec.email)
         visible = Site.objects.visible_to(user)
         assert SiteActor.objects.filter(site__in=visible).exists(), spec.email
 
 
-def test_demo_actors_have_valid_themes_and_some_were_added_by_someone_else():
-    call_command("load_demo_data", verbosity=0)
-
+def test_demo_actors_have_valid_themes_and_some_were_added_by_someone_else(demo_world):
     actors = list(SiteActor.objects.select_related("user", "created_by"))
     assert all(actor.themes and set(actor.themes) <= set(SiteActorTheme.values) for actor in actors)
     assert any(actor.created_by != actor.user for actor in actors)
@@ -77,8 +78,7 @@ def test_demo_actors_have_valid_themes_and_some_were_added_by_someone_else():
     assert SiteActor.objects.filter(site__status=SiteStatus.CLOSED).exists()
 
 
-def test_an_actor_removed_by_hand_comes_back_and_nothing_is_doubled():
-    call_command("load_demo_data", verbosity=0)
+def test_an_actor_removed_by_hand_comes_back_and_nothing_is_doubled(demo_world):
     SiteActor.objects.filter(user__email="intervenant-33@demo.test").first().delete()
 
     call_command("load_demo_data", verbosity=0)
@@ -86,8 +86,7 @@ def test_an_actor_removed_by_hand_comes_back_and_nothing_is_doubled():
     assert SiteActor.objects.count() == len(demo_sites.ACTORS)
 
 
-def test_demo_journal_is_posted_once_and_its_targeted_message_stays_with_its_audience():
-    call_command("load_demo_data", verbosity=0)
+def test_demo_journal_is_posted_once_and_its_targeted_message_stays_with_its_audience(demo_world):
     call_command("load_demo_data", verbosity=0)
 
     assert JournalEntry.objects.count() == len(demo_journal.ENTRIES)

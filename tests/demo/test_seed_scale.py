@@ -27,6 +27,7 @@ from resorption.settlements.models import (
     site_search_text,
 )
 from tests.accounts.factories import UserFactory
+from tests.db import rolled_back_afterwards
 from tests.journal.factories import JournalEntryFactory
 from tests.settlements.factories import SiteFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory
@@ -68,6 +69,16 @@ def territories():
     _territories()
 
 
+@pytest.fixture(scope="class")
+def seeded(django_db_setup, django_db_blocker):
+    """One small seed on the territories, written once for the class: each test reads it (or seeds again over it) in
+    its own savepoint."""
+    with rolled_back_afterwards(django_db_blocker):
+        _territories()
+        _seed()
+        yield
+
+
 def _seed(**options):
     call_command("seed_scale", **{**SMALL, **options})
 
@@ -104,19 +115,6 @@ def _key_data() -> list[tuple]:
     ]
 
 
-def test_same_arguments_give_the_same_data_and_another_seed_other_data(territories):
-    _seed()
-    first = _key_data()
-    _seed(reset=True)
-    again = _key_data()
-    _seed(reset=True, seed=8)
-
-    assert len(first) == 90
-    assert sum(len(site[-1]) for site in first) == 500
-    assert again == first
-    assert _key_data() != first
-
-
 def test_dense_departements_are_the_hotspots_present_then_code_order():
     others = [f"{number:02d}" for number in range(1, 19) if number not in (6, 13)]
 
@@ -138,22 +136,34 @@ def test_twenty_departements_hold_80_percent_of_the_sites():
     assert len(counts) > 90
 
 
-def test_a_second_run_is_refused_without_reset(territories):
-    _seed()
-    before = (Site.objects.count(), HistoricalSite.objects.count(), User.objects.count())
+@pytest.mark.usefixtures("seeded")
+class TestSeedingAgain:
+    """A second run over a small seed: refused, skipped, replaced or reset."""
 
-    with pytest.raises(CommandError, match="--reset"):
-        _seed()
-    call_command("seed_scale", **SMALL, skip_if_seeded=True)
+    def test_same_arguments_give_the_same_data_and_another_seed_other_data(self):
+        first = _key_data()
+        _seed(reset=True)
+        again = _key_data()
+        _seed(reset=True, seed=8)
 
-    assert (Site.objects.count(), HistoricalSite.objects.count(), User.objects.count()) == before
+        assert len(first) == 90
+        assert sum(len(site[-1]) for site in first) == 500
+        assert again == first
+        assert _key_data() != first
 
+    def test_a_second_run_is_refused_without_reset(self):
+        before = (Site.objects.count(), HistoricalSite.objects.count(), User.objects.count())
 
-def test_skip_if_seeded_replaces_a_data_set_of_another_shape(territories):
-    _seed()
-    call_command("seed_scale", **{**SMALL, "messages": 100}, skip_if_seeded=True)
+        with pytest.raises(CommandError, match="--reset"):
+            _seed()
+        call_command("seed_scale", **SMALL, skip_if_seeded=True)
 
-    assert scale.seeded_counts() == {"open": 30, "closed": 60, "messages": 100, "users": 400}
+        assert (Site.objects.count(), HistoricalSite.objects.count(), User.objects.count()) == before
+
+    def test_skip_if_seeded_replaces_a_data_set_of_another_shape(self):
+        call_command("seed_scale", **{**SMALL, "messages": 100}, skip_if_seeded=True)
+
+        assert scale.seeded_counts() == {"open": 30, "closed": 60, "messages": 100, "users": 400}
 
 
 def test_reset_removes_the_seeded_rows_only(territories):
@@ -202,13 +212,9 @@ def _departement_of(organization: Organization) -> str | None:
     return organization.departement_id or (organization.commune.departement_id if organization.commune else None)
 
 
+@pytest.mark.usefixtures("seeded")
 class TestSeededDataSet(TestCase):
-    """What one small seed writes: read-only checks on one data set, seeded once for the class."""
-
-    @classmethod
-    def setUpTestData(cls):
-        _territories()
-        _seed()
+    """What one small seed writes: read-only checks on the data set seeded once for the module."""
 
     def test_small_scale_seed_keeps_the_distribution(self):
         counts = Counter(scale.seeded_sites().values_list("commune__departement_id", flat=True))
