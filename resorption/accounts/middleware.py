@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from resorption.accounts import charter
@@ -76,3 +77,22 @@ def stamp_renewal_at_sign_in(sender, request, user, **kwargs) -> None:
     """`user_logged_in` receiver: a new session starts renewed, so the pages right after signing in write nothing."""
     if request is not None and hasattr(request, "session"):
         request.session[RENEWED_AT_KEY] = int(time.time())
+
+
+class PrivatePagesMiddleware:
+    """Every answer to a signed-in person is kept by no cache, shared or private (`Cache-Control: no-store`).
+
+    Signed-in pages and exports hold what only their reader may see — justice procedures, owners, targeted messages,
+    accounts — and a shared computer's browser cache or a proxy must not keep them (issue 9, item 5). Set here for
+    every signed-in answer rather than view by view, so that no new page can forget it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from resorption.accounts.enums import AdminRole, Role
 from resorption.accounts.middleware import RENEWED_AT_KEY
 from resorption.accounts.models import SignInAttempt
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -176,3 +177,36 @@ def test_a_session_idle_just_under_the_timeout_stays_signed_in(client):
     _idle_for(client, settings.SESSION_COOKIE_AGE - 5)
 
     assert client.get(DASHBOARD_URL).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["dashboard:index", "settlements:list", "accounts:profile", "core:legal"])
+def test_no_cache_keeps_what_a_signed_in_person_reads(client, name):
+    client.force_login(UserFactory())
+
+    response = client.get(reverse(name))
+
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "private" in response.headers["Cache-Control"]
+
+
+def test_a_site_page_its_history_and_the_journal_export_are_not_cached(client):
+    from tests.settlements.factories import SiteFactory
+
+    site = SiteFactory(with_justice=True)
+    client.force_login(UserFactory(role=Role.DIRECT_COLLABORATOR, admin_role=AdminRole.LOCAL_ADMIN))
+    for url in (
+        reverse("settlements:detail", kwargs={"pk": site.pk}),
+        reverse("settlements:history", kwargs={"pk": site.pk}),
+        reverse("settlements:print_site", kwargs={"pk": site.pk}),
+        reverse("journal:export"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response.headers["Cache-Control"], url
+
+
+def test_public_pages_for_visitors_are_left_to_the_usual_rules(client):
+    response = client.get(reverse("core:home"))
+
+    assert "no-store" not in response.headers.get("Cache-Control", "")

@@ -95,9 +95,11 @@ def site_history(request, pk: int):
         _join_owners(versions, site_id=site.pk)
 
     for version in versions:
-        version.had_changes = bool(version.changes)
         shown = confidential.strip_confidential(version.changes, user=request.user, commune=site.commune)
         version.shown = [change for changes in shown.values() for change in changes]
+        # Decided on what the user sees: a version that changed only confidential data reads like any version
+        # without visible change, so that it does not tell who touched the procedures or the owners, and when.
+        version.had_changes = bool(version.shown)
 
     return render(
         request,
