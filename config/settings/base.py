@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import cache_setting, env, env_bool, env_int, env_list, session_engine
 
@@ -142,6 +143,11 @@ SIGNIN_WINDOW = timedelta(minutes=env_int("SIGNIN_WINDOW_MINUTES", 15))
 SIGNIN_MAX_FAILURES_PER_EMAIL = env_int("SIGNIN_MAX_FAILURES_PER_EMAIL", 3)
 # An IP is often shared by a whole administration behind a proxy: its limit is higher than one account's.
 SIGNIN_MAX_FAILURES_PER_IP = env_int("SIGNIN_MAX_FAILURES_PER_IP", 20)
+# Reverse proxies in front of the application that append the client's address to X-Forwarded-For (0: none, the
+# client's address is REMOTE_ADDR). Read by resorption.core.network.client_ip; too many lets clients forge their IP.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, got {TRUSTED_PROXY_COUNT}.")
 
 # Idle session timeout: a session expires after this many idle seconds. Its expiry is pushed back at most once a
 # minute (SESSION_RENEWAL_SECONDS, accounts.middleware.SessionRenewalMiddleware), so that a page costs no write.

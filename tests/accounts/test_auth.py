@@ -163,6 +163,53 @@ def test_too_many_failures_from_one_ip_address_block_it(client, settings):
     assert signed_in_user_id(client) == str(user.pk)
 
 
+def test_without_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_ip_limit(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    settings.SIGNIN_MAX_FAILURES_PER_IP = 4
+    user = UserFactory()
+    for number in range(4):
+        sign_in(
+            client,
+            f"essai{number}@exemple.test",
+            password="x",
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{number + 1}",
+        )
+
+    refused = sign_in(client, user.email, REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.99")
+
+    assert refused.status_code == 429
+    assert set(SignInAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+
+
+def test_behind_one_proxy_failures_are_counted_per_client(client, settings):
+    """Behind the production proxy, REMOTE_ADDR is the proxy: the limit applies to each client, not to everyone."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    user = UserFactory()
+    for number in range(settings.SIGNIN_MAX_FAILURES_PER_IP + 1):
+        sign_in(client, f"essai{number}@exemple.test", password="x", HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+
+    # Client A is blocked, even when it prepends another address to the header.
+    refused = sign_in(client, user.email, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7", **proxy)
+    # Client B, behind the same proxy, is not.
+    accepted = sign_in(client, user.email, HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
+
+    assert refused.status_code == 429
+    assert accepted.status_code == 302
+    assert signed_in_user_id(client) == str(user.pk)
+    assert SignInAttempt.objects.filter(ip_address="10.0.0.1").count() == 0
+    assert SignInAttempt.objects.filter(ip_address="198.51.100.1", success=True).count() == 1
+
+
+def test_behind_one_proxy_a_malformed_header_is_counted_on_the_proxy(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    sign_in(client, "inconnu@exemple.test", password="x", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="unknown")
+
+    assert SignInAttempt.objects.get().ip_address == "10.0.0.1"
+
+
 def test_every_attempt_is_logged(client):
     user = UserFactory(email="camille@exemple.test")
     long_agent = "Mozilla/5.0 " + "x" * 500

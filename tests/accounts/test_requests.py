@@ -518,6 +518,29 @@ def test_more_than_five_requests_an_hour_from_one_address_are_refused(
     assert again.status_code == 302
 
 
+def test_behind_one_proxy_the_request_limit_applies_to_each_client(
+    client, django_capture_on_commit_callbacks, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def submit_from(forwarded_for, number):
+        data = answers(request_type="info-request", is_actor="non", email=f"personne{number}@exemple.test")
+        data["email_confirmation"] = data["email"]
+        return submit(
+            client,
+            django_capture_on_commit_callbacks,
+            data,
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+    for number in range(services.RATE_LIMIT_MAX_REQUESTS):
+        assert submit_from("203.0.113.7", number).status_code == 302
+
+    assert submit_from("198.51.100.1, 203.0.113.7", 98).status_code == 429  # prepending an address changes nothing
+    assert submit_from("198.51.100.1", 99).status_code == 302  # another client behind the same proxy
+
+
 def test_the_rate_limit_refuses_before_creating_an_account(client, django_capture_on_commit_callbacks, prefecture):
     for _ in range(services.RATE_LIMIT_MAX_REQUESTS):
         # Refused attempts count: the "existing account" answer cannot be used to test many addresses.

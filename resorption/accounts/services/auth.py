@@ -1,6 +1,5 @@
 """Account services: signing in, password reset and charter acceptance (reference §B.5–B.7)."""
 
-import ipaddress
 from datetime import datetime, timedelta
 from typing import NoReturn
 
@@ -21,6 +20,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from resorption.accounts import charter
 from resorption.accounts.enums import SignInFailure, UserStatus
 from resorption.accounts.models import SignInAttempt, User
+from resorption.core.network import client_ip
 from resorption.emails.services import email_queue
 
 AUTHENTICATION_BACKEND = "resorption.accounts.backends.EmailBackend"
@@ -94,15 +94,6 @@ def user_sign_in(*, request: HttpRequest, email: str, password: str) -> User:
 def _refuse(attempt: dict, *, user: User | None, reason: SignInFailure, message: str) -> NoReturn:
     SignInAttempt.objects.create(user=user, success=False, failure_reason=reason, **attempt)
     raise SignInError(message, reason=reason)
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """REMOTE_ADDR, when it is an IP address (a Unix socket gives none)."""
-    value = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 def _signin_blocked_until(*, email: str, ip_address: str | None) -> datetime | None:

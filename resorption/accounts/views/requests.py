@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 
 from resorption.accounts.forms.requests import AccessRequestForm, organization_choices_for
 from resorption.accounts.services import requests as services
-from resorption.accounts.services.auth import client_ip
+from resorption.core.network import client_ip
 
 # Answers a link may preset ("/demande-acces/?request_type=report"). Never personal data: URLs end up in logs.
 PRESETTABLE_FIELDS = ("request_type", "is_actor", "organization_type", "organization_departement", "organization")
