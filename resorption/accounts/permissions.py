@@ -1169,9 +1169,11 @@ def can_delete_site(user: User | AnonymousUser, place: "Commune | Located") -> b
     return can(user, "shantytown.delete", commune=place)
 
 
-def can_report_site(user: User | AnonymousUser) -> bool:
-    """Whether the user may report a site he cannot declare (« Signaler un site »): every role."""
-    return can(user, "shantytown.report")
+def can_report_site(user: User | AnonymousUser, place: "Commune | Located | None" = None) -> bool:
+    """Whether the user may report a site he cannot declare (« Signaler un site ») in this commune (or anywhere,
+    without one): every role, nationally for admins, correspondents and national actors, else on the département(s)
+    of his intervention areas (§A.5: a local right, widened like every reading feature)."""
+    return can(user, "shantytown.report", commune=place)
 
 
 def can_export_sites(user: User | AnonymousUser) -> bool:

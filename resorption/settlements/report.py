@@ -73,6 +73,13 @@ def site_report(
     addresses the report went to. Every signed-in role may report (`shantytown.report`)."""
     if not permissions.can_report_site(user):
         raise PermissionDenied("Vous n'avez pas le droit de signaler un site.")
+    if not permissions.can_report_site(user, commune):
+        raise ValidationError(
+            {
+                "commune": "Vous ne pouvez signaler un site que sur votre territoire d'intervention : cette commune "
+                "n'en fait pas partie."
+            }
+        )
     address, name, notes = address.strip(), name.strip(), notes.strip()
     _check(
         address=address,

@@ -210,10 +210,11 @@ def test_the_emails_are_delivered_after_commit(logged_in, local_admin, django_ca
         ("saint denis", "Saint-Denis (974)"),
     ],
 )
-def test_the_commune_is_found_by_code_postal_code_or_name(logged_in, bordeaux, term, found):
+def test_the_commune_is_found_by_code_postal_code_or_name(client, national_admin, bordeaux, term, found):
     CommuneFactory(overseas=True)  # Saint-Denis, La Réunion
+    client.force_login(national_admin)  # may report anywhere
 
-    logged_in.post(URL, report_data(commune=term))
+    client.post(URL, report_data(commune=term))
 
     [confirmation] = emails("site_report_confirmation")
     assert f"Chemin des Vignes, à {found}" in confirmation.body_text
@@ -270,3 +271,25 @@ def test_the_form_points_declarers_to_the_declaration(client):
 
     client.force_login(UserFactory(role=Role.INTERVENER))
     assert 'href="/sites/nouveau/"' not in client.get(URL).content.decode()
+
+
+def test_a_site_outside_the_reporters_territory_is_refused_next_to_the_commune_and_nobody_is_emailed(
+    logged_in, local_admin, haute_garonne
+):
+    toulouse = CommuneFactory(code="31555", name="Toulouse", departement=haute_garonne)
+    UserFactory(admin_role=AdminRole.LOCAL_ADMIN, organization=OrganizationFactory(departement=haute_garonne))
+
+    response = logged_in.post(URL, report_data(commune=toulouse.code))
+
+    assert response.status_code == 200
+    assert "Vous ne pouvez signaler un site que sur votre territoire d'intervention" in text(response)
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_a_national_admin_reports_anywhere(client, national_admin, bordeaux):
+    client.force_login(national_admin)  # of an organisation of Haute-Garonne
+
+    response = client.post(URL, report_data())  # in Bordeaux
+
+    assert response.status_code == 302
+    assert emails("site_report_admin")
