@@ -67,6 +67,7 @@ from resorption.settlements.models import (
     Site,
     SiteActor,
     SiteOwner,
+    commune_search_terms_by_code,
     site_search_text,
 )
 from resorption.territories.centres import DEPARTEMENT_CENTRES
@@ -1017,11 +1018,12 @@ class _Seeder:
 
     def _write(self, batch: list[dict[str, Any]], codes: list[str]) -> None:
         sites = []
+        terms = commune_search_terms_by_code(plan["states"][-1]["commune_id"] for plan in batch)
         for plan in batch:
             last = plan["states"][-1]
             site = Site(**last)
             site.refresh_living_condition_statuses()
-            site.search_text = site_search_text(site.address, site.name)
+            site.search_text = site_search_text(site.address, site.name, terms.get(site.commune_id, ""))
             sites.append(site)
         Site.objects.bulk_create(sites)
         # `created_at` is set to "now" on insert; the site was created in the database when it was declared.

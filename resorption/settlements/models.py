@@ -36,6 +36,7 @@ from resorption.settlements.enums import (
     ToiletType,
     WaterAccessType,
 )
+from resorption.territories.models import Commune
 
 NAME_MAX_LENGTH = 35
 # "12 rue X, 33000 Bordeaux" → "12 rue X": a 5-digit postal code and everything after it.
@@ -445,8 +446,10 @@ class Site(models.Model):
     longitude = models.FloatField("longitude")
     name = models.CharField("Appellation du site", max_length=NAME_MAX_LENGTH, blank=True)
     address_details = models.TextField("Information d'accès", blank=True)
-    # Address and name, lower-case and accent-free (core.text.normalize_search), set by `save()`: the list's search.
-    search_text = models.CharField(max_length=600, editable=False, blank=True, default="")
+    # What the list's word search reads, lower-case and accent-free (core.text.normalize_search), set by `save()`:
+    # the address and the name, then the commune's name, its département's name and its postal codes — one column,
+    # so that a word is one trigram index scan on PostgreSQL (docs/decisions/0013-trigram-search.md).
+    search_text = models.TextField(editable=False, blank=True, default="")
 
     # §C.2 Characteristics
     built_at = models.DateField("Date d'installation du site", null=True, blank=True)
@@ -639,11 +642,21 @@ class Site(models.Model):
 
     def save(self, *args, **kwargs):
         derived = [*self.refresh_living_condition_statuses(), "search_text"]
-        self.search_text = site_search_text(self.address, self.name)
+        self.search_text = site_search_text(self.address, self.name, self._commune_search_terms())
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
+
+    def _commune_search_terms(self) -> str:
+        """`commune_search_terms` of the site's commune, without a query when the commune and its département are
+        already loaded."""
+        commune_field = Site._meta.get_field("commune")
+        if commune_field.is_cached(self) and self.commune.pk == self.commune_id:
+            commune = self.commune
+            if Commune._meta.get_field("departement").is_cached(commune):
+                return commune_search_terms(commune.search_name, commune.departement.search_name, commune.postal_codes)
+        return commune_search_terms_by_code([self.commune_id]).get(self.commune_id, "")
 
     def refresh_living_condition_statuses(self) -> list[str]:
         """Sets the stored status columns from the answers; returns their names. `save()` calls it; code that writes
@@ -685,9 +698,46 @@ class Site(models.Model):
         return [kind for kind, field in _ELECTRICITY_FIELDS.items() if getattr(self, field)]
 
 
-def site_search_text(address: str, name: str) -> str:
-    """The value of `Site.search_text`; code writing sites with `bulk_create` or `update()` must set it itself."""
-    return normalize_search(f"{address} {name}")
+def site_search_text(address: str, name: str, commune_terms: str) -> str:
+    """The value of `Site.search_text`, `commune_terms` coming from `commune_search_terms`; code writing sites with
+    `bulk_create` or `update()` must set it itself (`commune_search_terms_by_code` gives the terms of many communes in
+    one query)."""
+    return " ".join(part for part in (normalize_search(f"{address} {name}"), commune_terms) if part)
+
+
+def commune_search_terms(search_name: str, departement_search_name: str, postal_codes: str) -> str:
+    """The words of a commune a site is found by: its name, its département's name (both already normalised by
+    `Territory.save`) and its postal codes."""
+    return " ".join(part for part in (search_name, departement_search_name, postal_codes) if part)
+
+
+def commune_search_terms_by_code(codes) -> dict[str, str]:
+    """`commune_search_terms` of each commune of `codes`, in one query."""
+    rows = Commune.objects.filter(code__in=set(codes)).values_list(
+        "code", "search_name", "departement__search_name", "postal_codes"
+    )
+    return {code: commune_search_terms(*terms) for code, *terms in rows}
+
+
+def refresh_search_texts(*, batch_size: int = 2000) -> int:
+    """Recomputes `search_text` of every site (after the territories' names changed); returns how many changed."""
+    changed = 0
+    terms = commune_search_terms_by_code(Site.objects.values_list("commune_id", flat=True).distinct())
+    sites = Site.objects.order_by("pk").only("pk", "address", "name", "commune_id", "search_text")
+    batch: list[Site] = []
+    for site in sites.iterator(chunk_size=batch_size):
+        text = site_search_text(site.address, site.name, terms.get(site.commune_id, ""))
+        if text != site.search_text:
+            site.search_text = text
+            batch.append(site)
+        if len(batch) >= batch_size:
+            Site.objects.bulk_update(batch, ["search_text"])
+            changed += len(batch)
+            batch = []
+    if batch:
+        Site.objects.bulk_update(batch, ["search_text"])
+        changed += len(batch)
+    return changed
 
 
 class SiteOwner(models.Model):

@@ -24,6 +24,7 @@ from resorption.settlements.models import (
     Site,
     SiteActor,
     SiteOwner,
+    commune_search_terms,
     site_search_text,
 )
 from tests.accounts.factories import UserFactory
@@ -269,14 +270,17 @@ class TestSeededDataSet(TestCase):
         assert len(set(totals)) > 90
 
     def test_stored_statuses_and_search_text_are_computed(self):
-        sites = list(scale.seeded_sites())
+        sites = list(scale.seeded_sites().select_related("commune__departement"))
 
         for site in sites:
             expected = living_conditions.site_living_conditions(site)
             assert {STATUS_FIELDS[section]: status for section, status in expected.items()} == {
                 field: getattr(site, field) for field in STATUS_FIELDS.values()
             }
-            assert site.search_text == site_search_text(site.address, site.name)
+            commune = site.commune
+            terms = commune_search_terms(commune.search_name, commune.departement.search_name, commune.postal_codes)
+            assert site.search_text == site_search_text(site.address, site.name, terms)
+            assert commune.search_name in site.search_text
         assert len({site.water_status for site in sites}) >= 3
 
     def test_accounts_sign_in_and_the_local_user_sees_only_his_departement(self):

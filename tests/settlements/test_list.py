@@ -268,6 +268,14 @@ def test_the_search_ignores_accents_case_and_punctuation_in_address_and_name(cli
     assert _listed(client, operator, q=term) == {found.pk}
 
 
+@pytest.mark.parametrize("term", ["pessac", "33600", "gironde pessac"])
+def test_the_search_finds_commune_and_postal_code_absent_from_the_address(client, operator, merignac, term):
+    found = SiteFactory(commune=CommuneFactory(code="33318", name="Pessac", postal_codes="33600"), address="5 allée X")
+    SiteFactory(commune=merignac, address="22 avenue des Pins Gris 33700 Mérignac")
+
+    assert _listed(client, operator, q=term) == {found.pk}
+
+
 def test_punctuation_alone_is_not_a_search_word(client, operator):
     site = SiteFactory()
 

@@ -21,6 +21,8 @@ from resorption.settlements.enums import (
     tri_state_label,
 )
 from resorption.settlements.models import STATUS_FIELDS, ClosingOrientation, Site, SiteActor
+from resorption.territories.models import Commune
+from resorption.territories.signals import territories_loaded
 from tests.accounts.factories import UserFactory
 from tests.settlements.factories import ClosingOrientationFactory, SiteFactory, SiteOwnerFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory
@@ -336,14 +338,34 @@ def test_status_fields_are_not_editable():
     assert all(not Site._meta.get_field(name).editable for name in STATUS_FIELDS.values())
 
 
-def test_search_text_follows_address_and_name_without_accents():
+def test_search_text_follows_address_name_and_commune_without_accents():
     site = SiteFactory(address="12 rue de l'Église 33000 Bordeaux", name="Les Hêtres")
-    assert site.search_text == "12 rue de l eglise 33000 bordeaux les hetres"
+    commune = site.commune
+    commune_terms = f"bordeaux gironde {commune.postal_codes}"
+    assert commune.postal_codes  # the commune's postal codes are searched too
+    assert site.search_text == f"12 rue de l eglise 33000 bordeaux les hetres {commune_terms}"
 
     site.name = "Été"
     site.save(update_fields=["name"])
     site.refresh_from_db()
-    assert site.search_text == "12 rue de l eglise 33000 bordeaux ete"
+    assert site.search_text == f"12 rue de l eglise 33000 bordeaux ete {commune_terms}"
+
+
+def test_search_text_follows_a_move_to_another_commune():
+    site = SiteFactory(address="Chemin du Port", name="")
+    site.commune = CommuneFactory(code="33281", name="Mérignac", postal_codes="33700")
+    site.save(update_fields=["commune"])
+    site.refresh_from_db()
+    assert site.search_text == "chemin du port merignac gironde 33700"
+
+
+def test_renamed_territories_are_searched_by_their_new_names():
+    site = SiteFactory(address="Chemin du Port", name="")
+    commune = site.commune
+    Commune.objects.filter(pk=commune.pk).update(name="Bordeaux-la-Belle", search_name="bordeaux la belle")
+    territories_loaded.send(sender=None, changed=1)
+    site.refresh_from_db()
+    assert site.search_text.startswith("chemin du port bordeaux la belle gironde ")
 
 
 def test_a_user_is_actor_of_a_site_once_and_other_theme_reads_as_its_description():
