@@ -7,7 +7,6 @@ from django.db import connections, router
 from django.db.models import QuerySet, Subquery
 from django.db.models.query import get_related_populators
 
-from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Charter
 
 # Values loaded with the signed-in user in the one query of `get_user`, registered by the apps above accounts (which
@@ -105,7 +104,7 @@ class EmailBackend(ModelBackend):
         return super().authenticate(request, username=email, password=password, **kwargs)
 
     def user_can_authenticate(self, user):
-        return user.status == UserStatus.ACTIVE and user.organization.active
+        return user.can_sign_in
 
     def get_user(self, user_id):
         """Loads the signed-in user on each request, bringing the current charter version and the registered

@@ -1,5 +1,7 @@
 """Organisations, users, intervention areas, permission overrides, charter and sign-in log."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -136,7 +138,22 @@ class Organization(LocatedMixin):
         return self.type.category
 
 
+def effective_role_q(roles: Iterable[str], path: str = "") -> Q:
+    """Accounts whose effective role (`User.effective_role`) is one of `roles` (regular or admin roles): an admin role
+    replaces the regular role, so a regular role counts only on accounts without an admin role."""
+    prefix = f"{path}__" if path else ""
+    roles = set(roles)
+    return Q(**{f"{prefix}admin_role__in": sorted(roles & set(AdminRole.values))}) | Q(
+        **{f"{prefix}admin_role": "", f"{prefix}role__in": sorted(roles & set(Role.values))}
+    )
+
+
 class UserQuerySet(models.QuerySet):
+    def can_sign_in(self) -> "UserQuerySet":
+        """Accounts that may sign in (`User.can_sign_in`): active accounts of active organisations (reference §B.5) —
+        the people notifications, digests and pickers are drawn from."""
+        return self.filter(status=UserStatus.ACTIVE, organization__active=True)
+
     def visible_to(self, viewer: "User", feature: str = "user.read") -> "UserQuerySet":
         """Accounts `viewer` may see with a `user.*` feature (rule in accounts.permissions)."""
         from resorption.accounts.permissions import visible_users_q  # the rule module imports these models
@@ -243,11 +260,22 @@ class User(AbstractBaseUser):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def can_sign_in(self) -> bool:
+        """Whether the account may sign in: active, of an active organisation (reference §B.5); the instance twin of
+        `UserQuerySet.can_sign_in`. Reads the organisation (a query unless it is loaded)."""
+        return self.status == UserStatus.ACTIVE and self.organization.active
+
+    @property
+    def effective_role(self) -> str:
+        """The role that applies to the account: its admin role when it holds one, which replaces the regular role
+        for the permission matrix and the options (reference §A.3), else its regular role."""
+        return self.admin_role or self.role
+
+    @property
     def role_label(self) -> str:
-        """The role shown to people: the admin role when there is one, else the regular role."""
-        if self.admin_role:
-            return AdminRole(self.admin_role).label
-        return Role(self.role).label
+        """The role shown to people: the label of the effective role."""
+        role = self.effective_role
+        return AdminRole(role).label if role in AdminRole.values else Role(role).label
 
     @property
     def is_national_admin(self) -> bool:

@@ -33,14 +33,22 @@ import enum
 import operator
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, reduce
 from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, ManyToManyField, Model, OuterRef, Q, QuerySet
 
 from resorption.accounts.enums import AdminRole, AreaType, Option, Role
-from resorption.accounts.models import InterventionArea, Organization, PermissionOverride, User
+from resorption.accounts.models import InterventionArea, Organization, PermissionOverride, User, effective_role_q
+from resorption.territories.location import (
+    Territories,
+    located_around_q,
+    located_at_q,
+    located_in_q,
+    place_in,
+    sites_in_q,
+)
 from resorption.territories.models import Commune, Departement, Epci
 from resorption.territories.signals import territories_loaded
 
@@ -75,8 +83,8 @@ class Feature:
 
 _R, _W = False, True
 FEATURES: tuple[Feature, ...] = (
-    Feature("shantytown", "list", _R, Target.SITE, "Voir la liste et la carte des sites"),
-    Feature("shantytown", "read", _R, Target.SITE, "Consulter la fiche d'un site"),
+    # The one feature of « may read this site » (`SITE_READING`): the list, the map, the site's page and its history.
+    Feature("shantytown", "list", _R, Target.SITE, "Voir la liste et la carte des sites, et leurs fiches"),
     Feature("shantytown", "create", _W, Target.SITE, "Déclarer un site"),
     Feature("shantytown", "update", _W, Target.SITE, "Mettre à jour un site"),
     Feature("shantytown", "close", _W, Target.SITE, "Déclarer la fermeture d'un site"),
@@ -160,8 +168,8 @@ N, L, A, NO = Scope.NATIONAL, Scope.LOCAL, Scope.ACTION, None
 # §A.5 writes "O:option" are `_` here and come from OPTIONS below. Where §A.5 has "?" or no row, the comment says why.
 _MATRIX_ROWS: dict[str, tuple[Scope | None, ...]] = {
     #                              nat. adm, loc. adm, corresp., act. nat., partenaire, opérateur, interv., observ.
+    # §A.5 writes one row « shantytown.list / read »: reading a site is `shantytown.list` alone (SITE_READING).
     "shantytown.list": (N, N, N, N, L, L, L, L),
-    "shantytown.read": (N, N, N, N, L, L, L, L),
     "shantytown.create": (N, L, L, NO, L, NO, NO, NO),  # opérateur: option create_shantytown
     "shantytown.update": (N, L, L, NO, L, L, NO, NO),
     "shantytown.close": (N, L, L, NO, NO, NO, NO, NO),  # partenaire, opérateur: option close_shantytown
@@ -376,6 +384,12 @@ class Areas:
     def __bool__(self) -> bool:
         return bool(self.regions or self.departements or self.epcis or self.communes)
 
+    @cached_property
+    def territories(self) -> Territories:
+        """The areas as territories to locate sites and organisations in (`territories.location`); régions are left
+        out, their départements being already among `departements`."""
+        return Territories(departements=self.departements, epcis=self.epcis, communes=self.communes)
+
 
 class Source(enum.StrEnum):
     """Which rule decided a grant, by precedence: user override > option > organisation override > role."""
@@ -412,18 +426,11 @@ class Grant:
         return self.allowed and (self.national or bool(self.areas) or self.on_actions)
 
     def covers_commune(self, commune: Commune) -> bool:
-        """Same rule as `location_q`; arrondissements carry their main commune's EPCI (territories loader)."""
+        """Same rule as `location_q` (`territories.location.place_in`); arrondissements carry their main commune's
+        EPCI (territories loader)."""
         if not self.allowed:
             return False
-        if self.national:
-            return True
-        areas = self.areas
-        return (
-            commune.departement_id in areas.departements
-            or (commune.epci_id is not None and commune.epci_id in areas.epcis)
-            or commune.pk in areas.communes
-            or (commune.main_id is not None and commune.main_id in areas.communes)
-        )
+        return self.national or place_in(self.areas.territories, commune)
 
     def covers_departement(self, departement: "Departement | str") -> bool:
         """Same rule as `departement_q`: a writing grant on a commune or an EPCI does not cover its département."""
@@ -699,7 +706,7 @@ def connect_invalidation() -> None:
 
 
 def _load_context(user: User) -> _Context:
-    role = user.admin_role or user.role
+    role = user.effective_role
     owner = _area_owner_q(user)
     nation = False
     regions: set[str] = set()
@@ -830,23 +837,14 @@ def _any(conditions: Iterable[Q]) -> Q:
 
 
 def location_q(grant: Grant, commune_path: str = "commune") -> Q:
-    """Rows located in a commune the grant covers; `commune_path` leads from the queried model to its commune
-    ("commune" for sites, "site__commune" for journal entries, "" for communes themselves)."""
+    """Rows located in a commune the grant covers (`territories.location.sites_in_q`); `commune_path` leads from the
+    queried model to its commune ("commune" for sites, "site__commune" for journal entries, "" for communes
+    themselves)."""
     if not grant.allowed:
         return Q(pk__in=[])
     if grant.national:
         return Q()
-    areas = grant.areas
-    conditions = []
-    if areas.departements:
-        conditions.append(Q(**{_field(commune_path, "departement__in"): sorted(areas.departements)}))
-    if areas.epcis:
-        conditions.append(Q(**{_field(commune_path, "epci__in"): sorted(areas.epcis)}))
-    if areas.communes:
-        communes = sorted(areas.communes)
-        conditions.append(Q(**{_field(commune_path, "pk__in"): communes}))
-        conditions.append(Q(**{_field(commune_path, "main__in"): communes}))
-    return _any(conditions)
+    return sites_in_q(grant.areas.territories, commune_path)
 
 
 def departement_q(grant: Grant, departement_path: str = "departement") -> Q:
@@ -865,9 +863,23 @@ def sites_q(user: User | AnonymousUser, feature: str, commune_path: str = "commu
     return location_q(resolve(user, feature), commune_path)
 
 
+# « May read this site » is one feature everywhere: the site list and map, the site's page and history, who may be its
+# actor and who is told about it. The reference had `shantytown.read` beside it with the same cells (§A.5): two rows
+# that could only drift apart, so the site's page is read with this one.
+SITE_READING = "shantytown.list"
+
+
 def visible_sites_q(user: User | AnonymousUser, commune_path: str = "commune") -> Q:
-    """Sites the user sees in lists, on the map and in statistics (`shantytown.list`): the base of `visible_to`."""
-    return sites_q(user, "shantytown.list", commune_path)
+    """Sites the user sees — in lists, on the map, in statistics, and each one's page (`SITE_READING`): the base of
+    `visible_to` and of `access_site`."""
+    return sites_q(user, SITE_READING, commune_path)
+
+
+def site_readers_q(place: "Commune | Located") -> Q:
+    """Accounts that may read the site (or any site of this commune): the rule of `visible_sites_q` and
+    `can_read_site` written as a filter on users, for the people told about a site or offered as its actors. Account
+    status is left to the caller."""
+    return users_holding_q(SITE_READING, _commune_of(place))
 
 
 def departements_q(user: User | AnonymousUser, feature: str, departement_path: str = "departement") -> Q:
@@ -973,29 +985,18 @@ def territorial_messages_q(
 
 
 def organizations_located_q(grant: Grant, organization_path: str = "") -> Q:
-    """Organisations located inside the grant's areas: at a covered région, département, EPCI or commune, or at a
-    commune or EPCI of a covered département. An organisation located at the national level is only inside a national
-    grant."""
+    """Organisations located inside the grant's areas (`territories.location.located_in_q`): at a covered région,
+    département, EPCI or commune, or at a commune or EPCI of a covered département. An organisation located at the
+    national level is only inside a national grant."""
     if not grant.allowed:
         return Q(pk__in=[])
     if grant.national:
         return Q()
     areas = grant.areas
-    lookups: list[tuple[str, list[str]]] = []
-    if areas.regions:
-        lookups.append(("region__in", sorted(areas.regions)))
-    if areas.departements:
-        departements = sorted(areas.departements)
-        lookups += [
-            ("departement__in", departements),
-            ("commune__departement__in", departements),
-            ("epci__departements__in", departements),
-        ]
-    if areas.epcis:
-        lookups += [("epci__in", sorted(areas.epcis)), ("commune__epci__in", sorted(areas.epcis))]
-    if areas.communes:
-        lookups += [("commune__in", sorted(areas.communes)), ("commune__main__in", sorted(areas.communes))]
-    return _any(Q(**{_field(organization_path, lookup): codes}) for lookup, codes in lookups)
+    located = located_in_q(areas.territories, organization_path)
+    if areas.regions:  # their départements are among the areas: only the organisations located at the région itself
+        located |= located_at_q(Territories(regions=areas.regions), organization_path)
+    return located
 
 
 def visible_users_q(
@@ -1030,10 +1031,7 @@ def users_holding_q(feature: str, commune: Commune) -> Q:
     covered = _areas_covering_q(commune, reading=not definition.is_writing)
 
     def role_in(scope: Scope) -> Q:
-        roles = [role for role in ROLES if ROLE_MATRIX[role].get(feature) == scope]
-        admin_roles = [role for role in roles if role in AdminRole.values]
-        regular_roles = [role for role in roles if role in Role.values]
-        return Q(admin_role__in=admin_roles) | Q(admin_role="", role__in=regular_roles)
+        return effective_role_q(role for role in ROLES if ROLE_MATRIX[role].get(feature) == scope)
 
     def overrides(owner: str, owner_ref: str, **conditions: bool) -> Exists:
         rows = PermissionOverride.objects.filter(
@@ -1076,21 +1074,13 @@ def _areas_covering_q(commune: Commune, *, reading: bool) -> Q:
     """Users whose intervention areas (their own when custom, else their organisation's) cover the commune, as
     `Grant.covers_commune` decides: a nation area covers everything; for reading, a commune or EPCI area covers its
     whole département(s) (§A.4 rule 3)."""
-    departement = commune.departement_id
-    covering = (
-        Q(area_type=AreaType.NATION)
-        | Q(area_type=AreaType.REGION, region__departements=departement)
-        | Q(area_type=AreaType.DEPARTEMENT, departement_id=departement)
-    )
     if reading:
-        covering |= Q(area_type=AreaType.EPCI, epci__departements=departement) | Q(
-            area_type=AreaType.COMMUNE, commune__departement_id=departement
+        # Around the département, or anywhere inside it.
+        covering = located_around_q(commune, whole_departement=True) | located_in_q(
+            Territories(departements=frozenset({commune.departement_id}))
         )
     else:
-        if commune.epci_id is not None:
-            covering |= Q(area_type=AreaType.EPCI, epci_id=commune.epci_id)
-        communes = [code for code in (commune.pk, commune.main_id) if code is not None]
-        covering |= Q(area_type=AreaType.COMMUNE, commune_id__in=communes)
+        covering = located_around_q(commune)
     own = InterventionArea.objects.filter(covering, user_id=OuterRef("pk"))
     organization = InterventionArea.objects.filter(covering, organization_id=OuterRef("organization_id"))
     return (Q(use_custom_intervention_area=True) & Q(Exists(own))) | (
@@ -1132,13 +1122,13 @@ def can(
 
 def can_list_sites(user: User | AnonymousUser) -> bool:
     """Whether the user sees sites at all (menu « Sites »): every role does, on its territory at least."""
-    return can(user, "shantytown.list")
+    return can(user, SITE_READING)
 
 
 def can_read_site(user: User | AnonymousUser, place: "Commune | Located") -> bool:
     """Whether the user may open the site's page: nationally for admins, correspondents and national actors, else on
     the département of his intervention areas."""
-    return can(user, "shantytown.read", commune=place)
+    return can(user, SITE_READING, commune=place)
 
 
 def can_declare_site(user: User | AnonymousUser, place: "Commune | Located | None" = None) -> bool:
@@ -1500,11 +1490,12 @@ def admins_responsible_for_departement(code: str, *, excluded: User | None = Non
 
 
 def _admins_of(departements: set[str], *, excluded: User | None) -> QuerySet[User]:
-    active_admins = User.objects.filter(status="active", organization__active=True)
+    active_admins = User.objects.can_sign_in()
     if excluded is not None:
         active_admins = active_admins.exclude(pk=excluded.pk)
+    # Local admins of an organisation located at one of the départements or at one of their communes.
     local = active_admins.filter(admin_role=AdminRole.LOCAL_ADMIN).filter(
-        Q(organization__departement__in=departements) | Q(organization__commune__departement__in=departements)
+        located_in_q(Territories(departements=frozenset(departements)), "organization", with_overlapping_epcis=False)
     )
     if departements and local.exists():
         return local

@@ -26,6 +26,7 @@ from resorption.accounts import permissions
 from resorption.accounts.models import User
 from resorption.journal.models import JournalEntry
 from resorption.settlements.models import Site
+from resorption.territories.location import Territories, sites_in_q
 
 SHEET_TITLE = "Messages des journaux"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -87,7 +88,7 @@ def entries_to_export(
         .filter(permissions.sites_q(user, "shantytown_comment.export", commune_path="site__commune"))
     )
     if departement:
-        entries = entries.filter(site__commune__departement_id=departement)
+        entries = entries.filter(sites_in_q(Territories(departements=frozenset({departement})), "site__commune"))
     if start:
         entries = entries.filter(
             created_at__gte=timezone.make_aware(datetime.datetime.combine(start, datetime.time()))

@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resorption.accounts import permissions
-from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Organization, User
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
 from resorption.territories.models import Departement
@@ -227,9 +226,7 @@ class JournalEntry(models.Model):
     def audience_users(self) -> models.QuerySet[User]:
         """The active accounts of active organisations that may read this entry — who a notification about it may
         reach (rule: `permissions.journal_entry_readers_q`, the user-side twin of `can_read_journal_entry`)."""
-        return User.objects.filter(status=UserStatus.ACTIVE, organization__active=True).filter(
-            permissions.journal_entry_readers_q(self)
-        )
+        return User.objects.can_sign_in().filter(permissions.journal_entry_readers_q(self))
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:

@@ -1,8 +1,8 @@
 """Writing and reading the site journal (reference §D.2–D.3, §I.2, §A.6).
 
 Writes: `journal_entry_post`, `journal_entry_edit`, `journal_entry_delete`. Each fetches the site through
-`Site.objects.visible_to(user)` and the entry through the entries the user may read (`DoesNotExist` otherwise: a 404
-for the views), checks the permission in `accounts.permissions` (`PermissionDenied`), and reports broken rules as a
+`access_site(user, …)` and the entry through `access_journal_entry(user, …)` (`Http404` when missing or out of the
+user's sight), checks the permission in `accounts.permissions` (`PermissionDenied`), and reports broken rules as a
 `ValidationError` in French keyed by the form field it belongs to (`kind`, `body`, `audience`,
 `target_organizations`, `target_users`, `tags`, `files`, `health_date`, `health_interventions`, `reason`).
 
@@ -28,15 +28,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resorption.accounts import permissions
-from resorption.accounts.enums import AreaType, UserStatus
+from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Organization, User
 from resorption.core.text import normalize_search
 from resorption.emails.services import email_queue
 from resorption.journal import antivirus, signals
+from resorption.journal.access import access_journal_entry
 from resorption.journal.attachments import MAX_FILES, CheckedFile, check_file
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
 from resorption.journal.models import Attachment, JournalEntry, Tag
+from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
+from resorption.territories.location import Territories, located_at_q, located_in_q
 from resorption.territories.models import clean_search_term
 
 NO_RIGHT_TO_POST = "Vous n'avez pas les droits suffisants pour ajouter un message dans le journal de ce site."
@@ -98,11 +101,11 @@ def audience_choices(site: Site) -> tuple[QuerySet[Organization], QuerySet[User]
     département (at its level, or at one of its communes or EPCI), and their active members. Never listed whole on a
     page (a département holds thousands of people): the form checks the ids sent against them, and the picker
     searches them (`audience_search`)."""
-    code = site.commune.departement_id
-    located = Q(departement_id=code) | Q(commune__departement_id=code) | Q(epci__departements=code)
-    organizations = Organization.objects.filter(located, active=True).distinct().order_by("name")
+    departement = Territories(departements=frozenset({site.commune.departement_id}))
+    organizations = Organization.objects.filter(located_in_q(departement), active=True).order_by("name")
     users = (
-        User.objects.filter(status=UserStatus.ACTIVE, organization__in=organizations.values("pk"))
+        User.objects.can_sign_in()
+        .filter(organization__in=organizations.values("pk"))
         .select_related("organization")
         .order_by("last_name", "first_name", "pk")
     )
@@ -330,20 +333,15 @@ def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
 
 
 def _site(*, user: User, site_id: int) -> Site:
-    return Site.objects.visible_to(user).select_related("commune").get(pk=site_id)
+    return access_site(user, site_id, queryset=Site.objects.select_related("commune"))
 
 
 def _readable_entry(*, user: User, entry_id: int) -> JournalEntry:
     """The entry, locked, if it is not deleted, its site is in the user's sight and he may read it."""
-    readable = JournalEntry.objects.alive().readable_by(user).filter(site__in=Site.objects.visible_to(user))
-    if not readable.filter(pk=entry_id).exists():
-        raise JournalEntry.DoesNotExist
-    return (
-        JournalEntry.objects.select_for_update(of=("self",))
-        .select_related("site__commune", "author")
-        .prefetch_related("target_users", "target_organizations")
-        .get(pk=entry_id)
+    shape = JournalEntry.objects.select_related("site__commune", "author").prefetch_related(
+        "target_users", "target_organizations"
     )
+    return access_journal_entry(user, entry_id, for_update=True, queryset=shape)
 
 
 def _health(
@@ -385,10 +383,9 @@ def _targets(
     if audience == Audience.PREFECTURE_DDETS:
         organizations = list(
             Organization.objects.filter(
+                located_at_q(Territories(departements=frozenset({site.commune.departement_id}))),
                 type__uid__in=PREFECTURE_DDETS_TYPES,
                 active=True,
-                area_type=AreaType.DEPARTEMENT,
-                departement_id=site.commune.departement_id,
             )
         )
         if not organizations:
@@ -401,7 +398,7 @@ def _targets(
     organization_ids = {int(pk) for pk in organization_ids}
     user_ids = {int(pk) for pk in user_ids}
     organizations = list(Organization.objects.filter(pk__in=organization_ids, active=True))
-    users = list(User.objects.filter(pk__in=user_ids, status=UserStatus.ACTIVE, organization__active=True))
+    users = list(User.objects.can_sign_in().filter(pk__in=user_ids))
     if len(organizations) != len(organization_ids):
         _add(errors, "target_organizations", "Une des structures choisies n'existe pas ou n'est plus active.")
     if len(users) != len(user_ids):

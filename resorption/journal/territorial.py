@@ -23,6 +23,7 @@ from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import User
 from resorption.emails.services import email_queue
 from resorption.journal import signals
+from resorption.journal.access import access_territorial_message
 from resorption.journal.models import TerritorialMessage
 from resorption.settlements.models import Site
 from resorption.territories.models import Departement
@@ -106,15 +107,9 @@ def territorial_message_post(*, user: User, departement_codes: Iterable[str], bo
 def territorial_message_delete(*, user: User, message_id: int, reason: str = "") -> TerritorialMessage:
     """Deletes a territorial message: its author, without a reason; or a moderator of every addressed département
     (admins), with a mandatory reason, emailed to the author with his message. The row is kept, marked deleted: it is
-    never shown again. `TerritorialMessage.DoesNotExist` when the user may not read it (a 404 for the views)."""
-    if not territorial_messages_for(user).filter(pk=message_id).exists():
-        raise TerritorialMessage.DoesNotExist
-    message = (
-        TerritorialMessage.objects.select_for_update(of=("self",))
-        .select_related("author")
-        .prefetch_related("departements")
-        .get(pk=message_id)
-    )
+    never shown again. `Http404` when the user may not read it (`access_territorial_message`)."""
+    shape = TerritorialMessage.objects.select_related("author").prefetch_related("departements")
+    message = access_territorial_message(user, message_id, for_update=True, queryset=shape)
     if not permissions.can_delete_territorial_message(user, message):
         raise PermissionDenied(NO_RIGHT_TO_DELETE)
     reason = (reason or "").strip()

@@ -3,9 +3,8 @@ with the territorial messages addressed to the site's département, §I.2), the 
 custom audience is picked through a search (`recipients`, htmx); editing and deleting a message; downloading an
 attachment.
 
-Every view fetches the site through `Site.objects.visible_to(user)` (404 out of scope), the entries through
-`services.entries_for` (an entry the user may not read is a 404, like a missing one), checks the permission, then
-calls one service.
+Every view fetches the site through `access_site` (404 out of scope), an entry through `access_journal_entry` (an
+entry the user may not read is a 404, like a missing one), checks the permission, then calls one service.
 """
 
 import uuid
@@ -15,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -23,10 +22,12 @@ from resorption.accounts import permissions
 from resorption.core.forms import parse_id
 from resorption.core.pagination import pagination_links
 from resorption.journal import services, territorial
+from resorption.journal.access import access_journal_entry
 from resorption.journal.enums import EntryKind
 from resorption.journal.forms import JournalEntryDeleteForm, JournalEntryEditForm, JournalEntryForm
 from resorption.journal.models import Attachment, JournalEntry, Tag
 from resorption.journal.views_territorial import territorial_rows
+from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
 from resorption.territories.models import clean_search_term
 
@@ -63,7 +64,7 @@ def entry_rows(user, entries) -> list[EntryRow]:
 
 
 def _site(request: HttpRequest, site_id: int) -> Site:
-    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune__departement"), pk=site_id)
+    site = access_site(request.user, site_id, queryset=Site.objects.select_related("commune__departement"))
     if not permissions.can_read_journal(request.user, site):
         raise PermissionDenied(NO_JOURNAL_ACCESS)
     return site
@@ -177,7 +178,7 @@ def recipients(request: HttpRequest, site_id: int) -> HttpResponse:
     site's audience matching `?q=`, without those already chosen (`target_organizations`, `target_users`, sent back
     by the picker and listed again as chosen, out of band). For who may post in the site's journal only: anyone else
     gets a 404, as for a site out of sight. A fixed number of queries whatever the number of people."""
-    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune"), pk=site_id)
+    site = access_site(request.user, site_id, queryset=Site.objects.select_related("commune"))
     if not permissions.can_post_in_journal(request.user, site):
         raise Http404("Site introuvable")
     chosen = services.audience_chosen(
@@ -202,10 +203,10 @@ def _ids(values: list[str]) -> set[int]:
 
 
 def _entry(request: HttpRequest, site: Site, entry_id: int) -> JournalEntry:
-    try:
-        return services.entries_for(request.user, site).get(pk=entry_id)
-    except JournalEntry.DoesNotExist:
-        raise Http404("Message introuvable") from None
+    """The entry of this site's journal, if the user may read it (404 otherwise)."""
+    return access_journal_entry(
+        request.user, entry_id, site=site, queryset=site.journal_entries.with_display_data(site_known=True)
+    )
 
 
 def _tab_of(entry: JournalEntry) -> str:
@@ -290,7 +291,7 @@ def entry_delete(request: HttpRequest, site_id: int, entry_id: int) -> HttpRespo
 def attachment(request: HttpRequest, site_id: int, attachment_uuid: uuid.UUID) -> FileResponse:
     """Streams an attachment to who may read its message (404 for anyone else, as for a missing file). Images are
     shown inline with `?apercu=1` (the previews of the journal); everything else is downloaded."""
-    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune"), pk=site_id)
+    site = access_site(request.user, site_id, queryset=Site.objects.select_related("commune"))
     try:
         found = services.attachment_for(request.user, site, attachment_uuid)
     except Attachment.DoesNotExist:

@@ -1,8 +1,9 @@
 """The page of territorial messages (reference §I.2): the form to publish one, for who may, and the messages the user
 may read, newest first; deleting a message.
 
-Messages are fetched only through `territorial.territorial_messages_for` (a message the user may not read is a 404,
-like a missing one); permissions come from `accounts.permissions`; writes go through the `territorial` services.
+Messages are listed through `territorial.territorial_messages_for` and one is fetched through
+`access_territorial_message` (a message the user may not read is a 404, like a missing one); permissions come from
+`accounts.permissions`; writes go through the `territorial` services.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -20,6 +21,7 @@ from resorption.accounts import permissions
 from resorption.core.forms import BaseForm
 from resorption.core.pagination import pagination_links
 from resorption.journal import territorial
+from resorption.journal.access import access_territorial_message
 from resorption.journal.forms import JournalEntryDeleteForm
 from resorption.journal.models import TerritorialMessage
 from resorption.territories.models import Departement, parse_departement_code
@@ -131,10 +133,7 @@ def territorial_message_delete(request: HttpRequest, message_id: int) -> HttpRes
     """« Supprimer » a territorial message: its author, or a moderator of every addressed département who gives a
     reason (403 for anyone else who reads it, 404 for who does not)."""
     user = request.user
-    try:
-        message = territorial.territorial_messages_for(user).get(pk=message_id)
-    except TerritorialMessage.DoesNotExist:
-        raise Http404("Message introuvable") from None
+    message = access_territorial_message(user, message_id, queryset=TerritorialMessage.objects.with_display_data())
     if not permissions.can_delete_territorial_message(user, message):
         raise PermissionDenied(territorial.NO_RIGHT_TO_DELETE)
     moderating = message.author_id != user.pk

@@ -12,31 +12,25 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from resorption.accounts import permissions
-from resorption.accounts.enums import AdminRole, AreaType, EmailSubscription
+from resorption.accounts.enums import AdminRole, EmailSubscription
 from resorption.accounts.models import Organization, User
 from resorption.journal.enums import EntryKind
 from resorption.journal.models import JournalEntry, TerritorialMessage
 from resorption.notifications.registry import NotificationKind, register
 from resorption.settlements.actors import site_url
 from resorption.settlements.models import Site, SiteActor
+from resorption.territories.location import Territories, located_in_q
 from resorption.territories.models import Commune
 
 
-def _located_in_departement(commune: Commune) -> Q:
-    """Organisations located at the level of the commune's département, or at one of its communes."""
-    departement = commune.departement_id
-    return Q(area_type=AreaType.DEPARTEMENT, departement_id=departement) | Q(
-        area_type=AreaType.COMMUNE, commune__departement_id=departement
-    )
-
-
-def _located_in_epci(commune: Commune) -> Q:
-    """Organisations located at the commune's EPCI or at one of its communes; without an EPCI, at the commune."""
-    if commune.epci_id is None:
-        return Q(area_type=AreaType.COMMUNE, commune_id=commune.pk)
-    return Q(area_type=AreaType.EPCI, epci_id=commune.epci_id) | Q(
-        area_type=AreaType.COMMUNE, commune__epci_id=commune.epci_id
-    )
+def _watching_organizations_q(commune: Commune) -> Q:
+    """Organisations that hear about what happens in this commune (§D.4, §F.3): located at the level of its
+    département or at one of the département's communes, or in its EPCI (at it or at one of its communes) — not at
+    another EPCI of the département, nor at a région or the national level."""
+    located = located_in_q(Territories(departements=frozenset({commune.departement_id})), with_overlapping_epcis=False)
+    if commune.epci_id is not None:
+        located |= located_in_q(Territories(epcis=frozenset({commune.epci_id})))
+    return located
 
 
 def _members_of(located: Q) -> Q:
@@ -86,8 +80,7 @@ class JournalMessagePosted(NotificationKind):
                 Q(admin_role=AdminRole.LOCAL_ADMIN)
                 & permissions.users_holding_q("shantytown_comment.moderate", commune)
             )
-            | _members_of(_located_in_departement(commune))
-            | _members_of(_located_in_epci(commune))
+            | _members_of(_watching_organizations_q(commune))
         )
         return users.filter(watchers).filter(permissions.journal_entry_readers_q(obj))
 
@@ -137,11 +130,7 @@ class TerritorialMessagePosted(NotificationKind):
     @classmethod
     def recipients(cls, obj: TerritorialMessage, users: QuerySet[User]) -> QuerySet[User]:
         codes = [departement.code for departement in obj.departements.all()]
-        located = (
-            Q(area_type=AreaType.DEPARTEMENT, departement_id__in=codes)
-            | Q(area_type=AreaType.EPCI, epci__departements__in=codes)
-            | Q(area_type=AreaType.COMMUNE, commune__departement_id__in=codes)
-        )
+        located = located_in_q(Territories(departements=frozenset(codes)))
         # Reading a journal is a reading feature, granted per département: any commune stands for its département
         # (one query per addressed département, a handful).
         readers = Q(pk__in=[])
@@ -186,8 +175,9 @@ class _TerritorySiteEvent(NotificationKind):
     @classmethod
     def recipients(cls, obj: Site, users: QuerySet[User]) -> QuerySet[User]:
         commune = obj.commune
-        located = _located_in_departement(commune) | _located_in_epci(commune)
-        return users.filter(_members_of(located)).filter(permissions.users_holding_q("shantytown.read", commune))
+        return users.filter(_members_of(_watching_organizations_q(commune))).filter(
+            permissions.site_readers_q(commune)
+        )
 
     @classmethod
     def context(cls, obj: Site) -> dict[str, Any]:
@@ -251,7 +241,7 @@ class SiteActorAdded(NotificationKind):
 
     @classmethod
     def recipients(cls, obj: SiteActor, users: QuerySet[User]) -> QuerySet[User]:
-        return users.filter(pk=obj.user_id).filter(permissions.users_holding_q("shantytown.read", obj.site.commune))
+        return users.filter(pk=obj.user_id).filter(permissions.site_readers_q(obj.site.commune))
 
     @classmethod
     def context(cls, obj: SiteActor) -> dict[str, Any]:

@@ -36,14 +36,14 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 
 from resorption.accounts import permissions
-from resorption.accounts.enums import AccountEventKind, AreaType, EmailSubscription, UserStatus
+from resorption.accounts.enums import AccountEventKind, AreaType, EmailSubscription
 from resorption.accounts.models import AccountEvent, InterventionArea, SentReminder, User
 from resorption.accounts.services.profile import user_preferences_update
 from resorption.emails.services import email_queue
@@ -51,6 +51,7 @@ from resorption.journal.enums import Audience, EntryKind
 from resorption.journal.models import JournalEntry
 from resorption.settlements.enums import SiteStatus
 from resorption.settlements.models import Site
+from resorption.territories.location import Territories, sites_in_q, users_in_q
 
 logger = logging.getLogger("resorption.notifications")
 
@@ -156,30 +157,10 @@ class Territory:
     codes: tuple[str, ...]
     label: str
 
-    def sites_q(self, commune_path: str = "commune") -> Q:
-        if self.level == AreaType.NATION:
-            return Q()
-        if self.level == AreaType.REGION:
-            return Q(**{f"{commune_path}__departement__region_id__in": self.codes})
-        return Q(**{f"{commune_path}__departement_id__in": self.codes})
-
-    def organizations_q(self, path: str = "organization") -> Q:
-        """Organisations located in the territory: at its level or below (a région's organisations are those located
-        at the région, at one of its départements, EPCI or communes)."""
-        if self.level == AreaType.NATION:
-            return Q()
-        if self.level == AreaType.REGION:
-            return (
-                Q(**{f"{path}__region_id__in": self.codes})
-                | Q(**{f"{path}__departement__region_id__in": self.codes})
-                | Q(**{f"{path}__commune__departement__region_id__in": self.codes})
-                | Q(**{f"{path}__epci__departements__region_id__in": self.codes})
-            )
-        return (
-            Q(**{f"{path}__departement_id__in": self.codes})
-            | Q(**{f"{path}__commune__departement_id__in": self.codes})
-            | Q(**{f"{path}__epci__departements__in": self.codes})
-        )
+    @property
+    def where(self) -> Territories:
+        """The territory for `territories.location`: sites, messages and new users are those located in it."""
+        return Territories.of(self.level, self.codes)
 
 
 NATION = Territory(AreaType.NATION, (), "France entière")
@@ -244,7 +225,7 @@ def territory_week(territory: Territory, week: DigestWeek) -> TerritoryWeek:
     located in the territory."""
     versions = Site.history.model.objects.filter(id=OuterRef("pk"))
     in_week = {"history_date__gte": week.start, "history_date__lt": week.end}
-    sites = Site.objects.filter(territory.sites_q()).select_related("commune__departement")
+    sites = Site.objects.filter(sites_in_q(territory.where)).select_related("commune__departement")
 
     declared = sites.filter(created_at__gte=week.start, created_at__lt=week.end).order_by("-created_at", "-pk")
     closed = (
@@ -262,18 +243,19 @@ def territory_week(territory: Territory, week: DigestWeek) -> TerritoryWeek:
     )
     entries = (
         JournalEntry.objects.alive()
-        .filter(territory.sites_q("site__commune"), created_at__gte=week.start, created_at__lt=week.end)
+        .filter(sites_in_q(territory.where, "site__commune"), created_at__gte=week.start, created_at__lt=week.end)
         .with_display_data()
         .order_by("-created_at", "-pk")
     )
     activated = AccountEvent.objects.filter(
         user=OuterRef("pk"), kind=AccountEventKind.ACTIVATED, created_at__gte=week.start, created_at__lt=week.end
     )
-    new_users = User.objects.filter(status=UserStatus.ACTIVE, organization__active=True).filter(Exists(activated))
-    located = territory.organizations_q()
-    if located:  # through a subquery: the EPCI path crosses a many-to-many, which would repeat rows
-        new_users = new_users.filter(pk__in=User.objects.filter(located).values("pk"))
-    new_users = new_users.select_related("organization").order_by("last_name", "first_name", "pk")
+    new_users = (
+        User.objects.can_sign_in()
+        .filter(Exists(activated), users_in_q(territory.where))
+        .select_related("organization")
+        .order_by("last_name", "first_name", "pk")
+    )
     return TerritoryWeek(
         territory=territory,
         declared=list(declared),
@@ -430,7 +412,8 @@ def digest_recipients(week: DigestWeek) -> QuerySet[User]:
     Opt-outs are checked by the caller (`wants_digest`): a JSON list is not searchable on every database."""
     already = SentReminder.objects.filter(kind=week.sent_kind, user=OuterRef("pk"))
     return (
-        User.objects.filter(status=UserStatus.ACTIVE, organization__active=True, created_at__lt=week.send_at)
+        User.objects.can_sign_in()
+        .filter(created_at__lt=week.send_at)
         .exclude(Exists(already))
         .select_related("organization")
         .order_by("pk")

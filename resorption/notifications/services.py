@@ -26,7 +26,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import User
 from resorption.emails.services import email_queue
 from resorption.notifications import registry
@@ -99,7 +98,7 @@ def events_fan_out_pending(*, now: datetime | None = None) -> int:
 def _new_recipients(kind: type[registry.NotificationKind], obj, event: NotificationEvent) -> list[User]:
     """The people the class designates, minus the author of the action and anyone already told of this event: two
     queries whatever their number."""
-    users = User.objects.filter(status=UserStatus.ACTIVE, organization__active=True)
+    users = User.objects.can_sign_in()
     if event.actor_id is not None:
         users = users.exclude(pk=event.actor_id)
     designated = kind.recipients(obj, users).order_by("pk")

@@ -6,9 +6,9 @@ someone who has no account yet (« Invitation à rejoindre la communauté »). A
 himself, the person who added him and the site's moderators (admins on their territory) may take him off the list.
 A closed site's actors are its history: they no longer change, except that anyone may still be taken off.
 
-Each service fetches the site through `Site.objects.visible_to(user)` (`Site.DoesNotExist` otherwise, a 404 for the
-views) and checks the permission in `accounts.permissions`; rule breaks are `ValidationError`s in French, keyed by the
-form field they belong to (`themes`, `other_theme`, `user`, `email`).
+Each service fetches the site through `access_site(user, …)` (`Http404` when missing or out of sight) and checks
+the permission in `accounts.permissions`; rule breaks are `ValidationError`s in French, keyed by the form field they
+belong to (`themes`, `other_theme`, `user`, `email`).
 """
 
 import time
@@ -23,10 +23,10 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from resorption.accounts import permissions
-from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import User
 from resorption.emails.services import email_queue
 from resorption.settlements import signals
+from resorption.settlements.access import access_site
 from resorption.settlements.enums import SiteActorTheme
 from resorption.settlements.models import Site, SiteActor
 
@@ -88,8 +88,8 @@ def site_actor_candidates(*, user: User, site: Site, term: str = "") -> QuerySet
     themselves, not yet its actors, not `user` (who declares himself with « J'interviens »). `term` narrows to those
     whose name, email or organisation contains each of its words."""
     candidates = (
-        User.objects.filter(status=UserStatus.ACTIVE, organization__active=True)
-        .filter(permissions.users_holding_q("shantytown.read", site.commune))
+        User.objects.can_sign_in()
+        .filter(permissions.site_readers_q(site.commune))
         .exclude(pk=user.pk)
         .exclude(pk__in=SiteActor.objects.filter(site=site).values("user_id"))
         .select_related("organization")
@@ -220,9 +220,7 @@ def site_url(site: Site) -> str:
 
 
 def _site(*, user: User, site_id: int) -> Site:
-    site = Site.objects.visible_to(user).select_related("commune").filter(pk=site_id).first()
-    if site is None:
-        raise Site.DoesNotExist(f"Site {site_id} introuvable.")
+    site = access_site(user, site_id, queryset=Site.objects.select_related("commune"))
     if not permissions.can_join_site_actors(user, site):
         raise PermissionDenied("Vous n'avez pas accès à ce site.")
     return site

@@ -36,6 +36,8 @@ from resorption.settlements.enums import (
     ToiletType,
     WaterAccessType,
 )
+from resorption.territories.enums import TerritoryLevel
+from resorption.territories.location import Territories, sites_in_q
 from resorption.territories.models import Commune
 
 NAME_MAX_LENGTH = 35
@@ -406,7 +408,7 @@ class SiteQuerySet(models.QuerySet):
         return self.closed().filter(closed_with_solutions=True)
 
     def in_departement(self, code: str) -> "SiteQuerySet":
-        return self.filter(commune__departement_id=code)
+        return self.filter(sites_in_q(Territories.of(TerritoryLevel.DEPARTEMENT, [code])))
 
     def with_list_data(self) -> "SiteQuerySet":
         """What a row of the list, the map or an export shows about the place."""

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from resorption.accounts import permissions
 from resorption.settlements import signals
+from resorption.settlements.access import access_site
 from resorption.settlements.confidential import JUSTICE_FIELDS
 from resorption.settlements.enums import CensusStatus, ClosingCause, ClosingSolution, SiteStatus, tri_state_label
 from resorption.settlements.models import STATUS_FIELDS, ClosingOrientation, Site, SiteOwner
@@ -575,12 +576,8 @@ def _owner_changes(site: Site, owners: list[dict[str, Any]], errors: dict[str, l
 
 
 def _locked_site(*, user, site_id: int) -> Site:
-    """The site, its row locked until the end of the transaction; `Site.DoesNotExist` if missing or out of the user's
-    sight (a view answers 404 to both)."""
-    site = Site.objects.select_for_update().select_related("commune").get(pk=site_id)
-    if not Site.objects.visible_to(user).filter(pk=site_id).exists():
-        raise Site.DoesNotExist(f"Site {site_id} introuvable.")
-    return site
+    """The site, its row locked until the end of the transaction; `Http404` if missing or out of the user's sight."""
+    return access_site(user, site_id, for_update=True, queryset=Site.objects.select_related("commune"))
 
 
 def _check_version(site: Site, *, expected_version: int, user) -> None:

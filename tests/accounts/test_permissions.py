@@ -38,7 +38,6 @@ ROLE_COLUMNS = [
 # with option x (see OPTIONS), - refused. The "?" cells of §A.5 are resolved as the module's comments explain.
 EXPECTED_TABLE = """
 shantytown.list                | R | N | N | N | N | L            | L            | L            | L
-shantytown.read                | R | N | N | N | N | L            | L            | L            | L
 shantytown.create              | W | N | L | L | - | L            | O:create     | -            | -
 shantytown.update              | W | N | L | L | - | L            | L            | -            | -
 shantytown.close               | W | N | L | L | - | O:close      | O:close      | -            | -

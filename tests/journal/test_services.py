@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from resorption.accounts.enums import AdminRole, Role
@@ -22,7 +23,6 @@ from resorption.journal.services import (
     journal_entry_edit,
     journal_entry_post,
 )
-from resorption.settlements.models import Site
 from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.journal import files
 from tests.journal.factories import JournalEntryFactory, TagFactory
@@ -67,7 +67,7 @@ def test_an_external_observer_may_not_post(observer, site):
 
 
 def test_a_site_out_of_sight_does_not_exist_for_the_user(outsider, site):
-    with pytest.raises(Site.DoesNotExist):
+    with pytest.raises(Http404):
         post(outsider, site)
 
 
@@ -302,9 +302,9 @@ def test_an_edit_keeps_a_text(author, site):
 def test_a_targeted_message_cannot_be_reached_by_someone_outside_its_audience(author, bystander, site):
     entry = JournalEntryFactory(site=site, author=author, targeted=True, target_users=[author])
 
-    with pytest.raises(JournalEntry.DoesNotExist):
+    with pytest.raises(Http404):
         journal_entry_edit(user=bystander, entry_id=entry.pk, body="Autre.")
-    with pytest.raises(JournalEntry.DoesNotExist):
+    with pytest.raises(Http404):
         journal_entry_delete(user=bystander, entry_id=entry.pk)
 
 
@@ -387,7 +387,7 @@ def test_a_local_admin_of_another_departement_does_not_moderate(author, site):
     admin = UserFactory(admin_role=AdminRole.LOCAL_ADMIN, organization=Organizations(departement=landes))
     entry = JournalEntryFactory(site=site, author=author)
 
-    with pytest.raises((PermissionDenied, Site.DoesNotExist, JournalEntry.DoesNotExist)):
+    with pytest.raises((PermissionDenied, Http404)):
         journal_entry_delete(user=admin, entry_id=entry.pk, reason="Hors sujet")
     entry.refresh_from_db()
     assert entry.deleted_at is None
@@ -397,7 +397,7 @@ def test_a_deleted_message_can_be_neither_edited_nor_deleted_again(author, site)
     entry = JournalEntryFactory(site=site, author=author)
     journal_entry_delete(user=author, entry_id=entry.pk)
 
-    with pytest.raises(JournalEntry.DoesNotExist):
+    with pytest.raises(Http404):
         journal_entry_edit(user=author, entry_id=entry.pk, body="Retour")
-    with pytest.raises(JournalEntry.DoesNotExist):
+    with pytest.raises(Http404):
         journal_entry_delete(user=author, entry_id=entry.pk)

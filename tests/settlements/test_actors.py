@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 
@@ -15,7 +16,7 @@ from resorption.accounts.models import InterventionArea, User
 from resorption.emails.models import OutgoingEmail
 from resorption.settlements import actors as services
 from resorption.settlements.enums import SiteActorTheme
-from resorption.settlements.models import Site, SiteActor
+from resorption.settlements.models import SiteActor
 from tests.accounts.factories import OrganizationFactory, PermissionOverrideFactory, UserFactory
 from tests.settlements.factories import SiteFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory, RegionFactory
@@ -142,9 +143,9 @@ def test_only_an_actor_edits_his_themes(site, operator):
 
 
 def test_a_site_out_of_scope_is_not_found(site, outsider, colleague):
-    with pytest.raises(Site.DoesNotExist):
+    with pytest.raises(Http404):
         services.site_actor_declare(user=outsider, site_id=site.pk, themes=["sante"])
-    with pytest.raises(Site.DoesNotExist):
+    with pytest.raises(Http404):
         services.site_actor_add(user=outsider, site_id=site.pk, actor_id=colleague.pk, themes=["sante"])
     assert not SiteActor.objects.exists()
 
@@ -345,7 +346,7 @@ def world(haute_garonne):
     granted = UserFactory(role=Role.INTERVENER, organization=org("departement", departement=haute_garonne))
     by_organization = UserFactory(role=Role.EXTERNAL_OBSERVER, organization=org("departement", departement=rhone))
     against_organization = UserFactory(role=Role.COLLABORATOR, organization=org("departement", departement=gironde))
-    for key in ("shantytown.read", "shantytown.update"):
+    for key in ("shantytown.list", "shantytown.update"):
         PermissionOverrideFactory(user=refused, key=key, allowed=False)
         PermissionOverrideFactory(user=granted, key=key, allowed=True, national=True)
         PermissionOverrideFactory(organization=by_organization.organization, key=key, allowed=True, national=True)
@@ -355,7 +356,7 @@ def world(haute_garonne):
     return communes, users
 
 
-@pytest.mark.parametrize("feature", ["shantytown.read", "shantytown.update", "shantytown.fix_status"])
+@pytest.mark.parametrize("feature", ["shantytown.list", "shantytown.update", "shantytown.fix_status"])
 def test_users_holding_q_says_what_can_says(world, feature):
     communes, users = world
     for name, commune in communes.items():
@@ -365,7 +366,7 @@ def test_users_holding_q_says_what_can_says(world, feature):
         found = set(User.objects.filter(permissions.users_holding_q(feature, commune)).values_list("pk", flat=True))
         assert found == expected, (feature, name)
     # The world covers both answers for every commune and reading feature, so the comparison says something.
-    if feature == "shantytown.read":
+    if feature == "shantytown.list":
         for commune in communes.values():
             assert 0 < User.objects.filter(permissions.users_holding_q(feature, commune)).count() < len(users)
 

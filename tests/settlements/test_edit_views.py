@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resorption.accounts.enums import Role
-from resorption.settlements.confidential import JUSTICE_FIELDS
 from resorption.settlements.enums import (
     CensusStatus,
     FieldType,
@@ -25,6 +24,7 @@ from resorption.settlements.models import Site, SiteOwner
 from resorption.settlements.services import EDITABLE_FIELDS, site_update
 from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.settlements.factories import SiteFactory, SiteOwnerFactory
+from tests.settlements.reference import JUSTICE_FIELDS
 from tests.territories.factories import CommuneFactory, DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 from resorption.accounts.enums import AdminRole, Option, Role
@@ -217,7 +218,7 @@ def test_updating_outside_ones_territory_is_refused(toulouse):
 
 def test_a_site_out_of_sight_looks_missing(partner, toulouse):
     site = SiteFactory(commune=toulouse)
-    with pytest.raises(Site.DoesNotExist):
+    with pytest.raises(Http404):
         site_update(user=partner, site_id=site.pk, expected_version=1, values={"population_total": 50})
 
 

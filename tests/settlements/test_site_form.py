@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from resorption.accounts.enums import Role
 from resorption.settlements import site_form
-from resorption.settlements.confidential import JUSTICE_FIELDS
 from resorption.settlements.enums import OwnerType, PreparatoryPhase
 from resorption.settlements.site_form import Offer, SiteForm
 from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.settlements.factories import SiteFactory
+from tests.settlements.reference import JUSTICE_FIELDS
 from tests.territories.factories import CommuneFactory, DepartementFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,17 @@
 Reads: `with_access_status()` is the one place where the access status shown to admins (Demandé, Envoyé, Expiré,
 Activé, Désactivé, Sans suite) is derived, as a queryset annotation so that lists filter and sort on it.
 
-Writes: each change an admin makes on an account is a service here. The view has already checked with
-accounts.permissions that the admin may act on the account; the services refuse, with a French message and without
-changing anything, what depends on the input (a role the admin may not give, an area outside his territory, an empty
-reason) or on the account's state (refusing an active account). Every change is written in the account's history, and
-the person is emailed when it concerns him.
+Writes: each change an admin makes on an account is a service here. Each one takes the acting admin (`actor`) and
+checks his right itself, whatever the view did: the account is fetched through `access_user_account` (`Http404` when
+it is out of his territory, as when it does not exist, locked until the end of the change), then
+`permitted_actions` — the rule the account page shows — says whether he may use this action on it
+(`PermissionDenied` otherwise). The services then refuse, with a French message and without changing anything, what
+depends on the input (a role the admin may not give, an area outside his territory, an empty reason) or on the
+account's state (refusing an active account). Every change is written in the account's history, and the person is
+emailed when it concerns him. `user_create` and `organization_create` check the actor's right to create the same way.
+
+`with_access_status`, `account_state_allows` and `territory_find` take no actor: they describe what the caller already
+holds (a queryset, an account, a territory code) and neither read nor write anything on an admin's behalf.
 """
 
 import re
@@ -15,15 +21,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from resorption.accounts import permissions
+from resorption.accounts.access import access_user_account
 from resorption.accounts.enums import AccessStatus, AccountEventKind, AdminRole, AreaType, Option, Role, UserStatus
-from resorption.accounts.models import InterventionArea, Organization, OrganizationType, User, UserAccess
+from resorption.accounts.models import (
+    InterventionArea,
+    Organization,
+    OrganizationType,
+    User,
+    UserAccess,
+    effective_role_q,
+)
 from resorption.accounts.services.activation import access_link_send, was_ever_activated
 from resorption.accounts.services.history import account_event_record
 from resorption.accounts.validators import validate_french_phone
@@ -69,12 +83,17 @@ def with_access_status(queryset: QuerySet[User], *, now: datetime | None = None)
 _STATUS_PRIORITY = (AccessStatus.REQUESTED, AccessStatus.EXPIRED, AccessStatus.SENT)
 
 
-def accounts_for_list(
-    queryset: QuerySet[User], *, term: str = "", access_status: str = "", role: str = ""
-) -> QuerySet[User]:
-    """The account list of the administration: searched by name, email or organisation (every word must match),
-    filtered by access status and by role (the admin role when there is one), requests to process first."""
-    queryset = with_access_status(queryset).select_related(
+NOT_AN_ADMIN = "Seuls les administrateurs gèrent les comptes."
+
+
+def accounts_for_list(*, actor: User, term: str = "", access_status: str = "", role: str = "") -> QuerySet[User]:
+    """The account list of the administration: the accounts the actor may see (`User.objects.visible_to`, national
+    admins everyone, local admins those of their territory; `PermissionDenied` for anyone else), searched by name,
+    email or organisation (every word must match), filtered by access status and by role (the admin role when there
+    is one), requests to process first."""
+    if not permissions.can_list_users(actor):
+        raise PermissionDenied(NOT_AN_ADMIN)
+    queryset = with_access_status(User.objects.visible_to(actor, "user.list")).select_related(
         "organization__type",
         "organization__region",
         "organization__departement",
@@ -92,10 +111,8 @@ def accounts_for_list(
         )
     if access_status:
         queryset = queryset.filter(access_status=access_status)
-    if role in AdminRole.values:
-        queryset = queryset.filter(admin_role=role)
-    elif role:
-        queryset = queryset.filter(role=role, admin_role="")
+    if role:
+        queryset = queryset.filter(effective_role_q([role]))
     priority = Case(
         *(When(access_status=status.value, then=Value(rank)) for rank, status in enumerate(_STATUS_PRIORITY)),
         default=Value(len(_STATUS_PRIORITY)),
@@ -155,6 +172,73 @@ def _require_state(account: User, action: str) -> None:
     refusal = _state_refusal(account, action)
     if refusal:
         raise ValidationError(refusal, code="state")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Which actions an admin may use on an account (the rules are accounts.permissions'; here, which rule is whose)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+def roles_assignable(actor: User, account: User) -> tuple[Role, ...]:
+    """The regular roles the actor may give to this account (reference §A.3; empty when he may give none)."""
+    return tuple(
+        role for role in permissions.assignable_roles(actor) if permissions.can_assign_role(actor, account, role)
+    )
+
+
+def _may_edit(actor: User, account: User) -> bool:
+    return permissions.can_manage_user(actor, account, "user.activate")
+
+
+def _may_set_role(actor: User, account: User) -> bool:
+    return bool(roles_assignable(actor, account))
+
+
+# The rule deciding each action, whatever the account's state. AREAS is permitted on oneself and on admins too, so
+# that `user_areas_set` says in French why it refuses (nobody edits his own areas; only national admins edit an
+# admin's).
+_ACTION_RULES = {
+    ROLE: _may_set_role,
+    OPTIONS: _may_edit,
+    AREAS: _may_edit,
+    NOTE: _may_edit,
+    SEND_LINK: _may_edit,
+    REFUSE: _may_edit,
+    DEACTIVATE: permissions.can_deactivate_account,
+    REACTIVATE: permissions.can_deactivate_account,
+    PROMOTE: permissions.can_change_admin_role,
+    DEMOTE: permissions.can_change_admin_role,
+}
+_REFUSALS = {
+    ROLE: "Vous ne pouvez pas modifier le rôle de ce compte.",
+    DEACTIVATE: "Vous ne pouvez pas désactiver ce compte.",
+    REACTIVATE: "Vous ne pouvez pas réactiver ce compte.",
+    PROMOTE: "Seuls les administrateurs nationaux nomment les administrateurs locaux.",
+    DEMOTE: "Seuls les administrateurs nationaux retirent le rôle d'administrateur.",
+}
+_REFUSED = "Vous ne pouvez pas modifier ce compte."
+
+
+def permitted_actions(actor: User, account: User) -> dict:
+    """Whether the actor may use each action of the account page on this account, whatever its state (the services
+    check the same rules), and `"roles"`: the roles he may give it. Each rule is asked once."""
+    roles = roles_assignable(actor, account)
+    answers: dict = {_may_set_role: bool(roles)}
+    permitted: dict = {"roles": roles}
+    for action, rule in _ACTION_RULES.items():
+        if rule not in answers:
+            answers[rule] = rule(actor, account)
+        permitted[action] = answers[rule]
+    return permitted
+
+
+def _account_for(actor: User, account_id: int, action: str) -> User:
+    """The account, locked until the end of the change, if the actor sees it (`Http404` otherwise) and may use
+    `action` on it (`PermissionDenied` otherwise)."""
+    account = access_user_account(actor, account_id, for_update=True)
+    if not _ACTION_RULES[action](actor, account):
+        raise PermissionDenied(_REFUSALS.get(action, _REFUSED))
+    return account
 
 
 def _save(user: User, fields: list[str]) -> None:
@@ -244,7 +328,7 @@ def _area_label(area_type: str, territory) -> str:
 @transaction.atomic
 def user_create(
     *,
-    created_by: User,
+    actor: User,
     email: str,
     first_name: str,
     last_name: str,
@@ -254,14 +338,17 @@ def user_create(
     role: str,
 ) -> User:
     """An account created directly by an admin (reference §B.3), with status « new »: the admin then sends the
-    activation link from the account page. The organisation must be one the admin manages, the role one he may give."""
+    activation link from the account page. The organisation must be one the admin manages, the role one he may give;
+    `PermissionDenied` for anyone who may not create accounts."""
+    if not permissions.can(actor, "user.create"):
+        raise PermissionDenied(NOT_AN_ADMIN)
     email = email.strip().lower()
     errors: dict[str, list] = {}
     if User.objects.filter(email=email).exists():
         errors["email"] = ["Un compte existe déjà avec cette adresse électronique."]
-    if role not in permissions.assignable_roles(created_by):
+    if role not in permissions.assignable_roles(actor):
         errors["role"] = ["Vous ne pouvez pas attribuer ce rôle."]
-    manageable = Organization.objects.filter(permissions.manageable_organizations_q(created_by, "user.create"))
+    manageable = Organization.objects.filter(permissions.manageable_organizations_q(actor, "user.create"))
     if not manageable.filter(pk=organization.pk).exists():
         errors["organization"] = ["Vous ne pouvez pas créer de compte dans cette structure."]
     phone = phone.strip()
@@ -284,14 +371,15 @@ def user_create(
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    account_event_record(user=user, actor=created_by, kind=AccountEventKind.CREATED)
+    account_event_record(user=user, actor=actor, kind=AccountEventKind.CREATED)
     return user
 
 
 @transaction.atomic
-def user_role_set(*, user: User, role: str, actor: User) -> bool:
+def user_role_set(*, actor: User, account_id: int, role: str) -> bool:
     """Gives the account another regular role; options its new role may not receive are dropped. National admins give
     any role, local admins only « Intervenant » (reference §A.3). Returns whether something changed."""
+    user = _account_for(actor, account_id, ROLE)
     _require_state(user, ROLE)
     if role not in Role.values or not permissions.can_assign_role(actor, user, role):
         raise ValidationError({"role": "Vous ne pouvez pas attribuer ce rôle à ce compte."})
@@ -299,7 +387,7 @@ def user_role_set(*, user: User, role: str, actor: User) -> bool:
         return False
     previous = Role(user.role).label
     user.role = role
-    allowed = permissions.allowed_options(user.admin_role or role)
+    allowed = permissions.allowed_options(user.effective_role)
     user.options = [option for option in user.options if option in allowed]
     _save(user, ["role", "options"])
     account_event_record(
@@ -309,11 +397,12 @@ def user_role_set(*, user: User, role: str, actor: User) -> bool:
 
 
 @transaction.atomic
-def user_options_set(*, user: User, options: Iterable[str], actor: User) -> bool:
+def user_options_set(*, actor: User, account_id: int, options: Iterable[str]) -> bool:
     """Sets the account's options, among those its role may receive (reference §A.4). Returns whether they changed."""
+    user = _account_for(actor, account_id, OPTIONS)
     _require_state(user, OPTIONS)
     options = set(options)
-    allowed = permissions.allowed_options(user.admin_role or user.role)
+    allowed = permissions.allowed_options(user.effective_role)
     if options - set(allowed):
         raise ValidationError({"options": "Cette option ne peut pas être donnée à un compte de ce rôle."})
     chosen = [option.value for option in Option if option in options]
@@ -327,10 +416,11 @@ def user_options_set(*, user: User, options: Iterable[str], actor: User) -> bool
 
 
 @transaction.atomic
-def user_areas_set(*, user: User, areas: Sequence[tuple[str, str]] | None, actor: User) -> bool:
+def user_areas_set(*, actor: User, account_id: int, areas: Sequence[tuple[str, str]] | None) -> bool:
     """Gives the account its own intervention areas, (area type, code) pairs; None goes back to those of its
     organisation. Nobody edits his own areas (reference §A.3), and a local admin gives only areas inside his own.
     Returns whether something changed."""
+    user = _account_for(actor, account_id, AREAS)
     _require_state(user, AREAS)
     if actor.pk == user.pk:
         raise ValidationError("Vous ne pouvez pas modifier vos propres territoires d'intervention.", code="own_areas")
@@ -379,8 +469,9 @@ def user_areas_set(*, user: User, areas: Sequence[tuple[str, str]] | None, actor
 
 
 @transaction.atomic
-def user_admin_note_set(*, user: User, note: str, actor: User) -> bool:
+def user_admin_note_set(*, actor: User, account_id: int, note: str) -> bool:
     """The private note admins keep on an account (reference §A.7). Its text stays out of the history."""
+    user = _account_for(actor, account_id, NOTE)
     _require_state(user, NOTE)
     note = note.strip()
     if note == user.admin_note:
@@ -392,17 +483,19 @@ def user_admin_note_set(*, user: User, note: str, actor: User) -> bool:
 
 
 @transaction.atomic
-def user_link_send(*, user: User, sent_by: User) -> UserAccess:
+def user_link_send(*, actor: User, account_id: int) -> UserAccess:
     """Sends, or renews, the activation link from the account page (the link itself: `access_link_send`). A deactivated
     account is reactivated first, so that the admin sees one way back per situation."""
+    user = _account_for(actor, account_id, SEND_LINK)
     _require_state(user, SEND_LINK)
-    return access_link_send(user=user, sent_by=sent_by)
+    return access_link_send(user=user, sent_by=actor)
 
 
 @transaction.atomic
-def user_access_refuse(*, user: User, reason: str, actor: User) -> None:
+def user_access_refuse(*, actor: User, account_id: int, reason: str) -> None:
     """Closes an access request without follow-up (« Sans suite »), and emails the reason to the person, who can answer
     the admin directly (reference §B.3). A link sent earlier stops working; a new link reopens the request."""
+    user = _account_for(actor, account_id, REFUSE)
     _require_state(user, REFUSE)
     reason = _reason(reason, "Indiquez le motif du refus : il sera envoyé à la personne.")
     user.access_refused_at = timezone.now()
@@ -417,8 +510,10 @@ def user_access_refuse(*, user: User, reason: str, actor: User) -> None:
 
 
 @transaction.atomic
-def user_deactivate_by_admin(*, user: User, reason: str, actor: User) -> None:
-    """Deactivates an active account: the person can no longer sign in, and is told why (reference §B.9)."""
+def user_deactivate_by_admin(*, actor: User, account_id: int, reason: str) -> None:
+    """Deactivates an active account: the person can no longer sign in, and is told why (reference §B.9). Never
+    one's own account (« Mon compte » closes it)."""
+    user = _account_for(actor, account_id, DEACTIVATE)
     _require_state(user, DEACTIVATE)
     reason = _reason(reason, "Indiquez le motif de la désactivation : il sera envoyé à la personne.")
     user.status = UserStatus.INACTIVE
@@ -434,9 +529,10 @@ def user_deactivate_by_admin(*, user: User, reason: str, actor: User) -> None:
 
 
 @transaction.atomic
-def user_reactivate(*, user: User, actor: User) -> None:
+def user_reactivate(*, actor: User, account_id: int) -> User:
     """Reactivates a deactivated account: active again if the person had activated it before, else back to a request
-    waiting for an activation link (reference §B.9). The person is told."""
+    waiting for an activation link (reference §B.9). The person is told. Returns the account as it now is."""
+    user = _account_for(actor, account_id, REACTIVATE)
     _require_state(user, REACTIVATE)
     was_active = was_ever_activated(user)
     user.status = UserStatus.ACTIVE if was_active else UserStatus.NEW
@@ -461,25 +557,24 @@ def user_reactivate(*, user: User, actor: User) -> None:
         },
         reply_to=[actor.email],
     )
+    return user
 
 
 @transaction.atomic
-def user_promote(*, user: User, actor: User) -> None:
+def user_promote(*, actor: User, account_id: int) -> None:
     """Makes the account a local admin of the territory of its organisation: national admins only (reference §A.3)."""
+    user = _account_for(actor, account_id, PROMOTE)
     _require_state(user, PROMOTE)
-    if not permissions.can_change_admin_role(actor, user):
-        raise ValidationError("Seuls les administrateurs nationaux nomment les administrateurs locaux.", code="admin")
     user.admin_role = AdminRole.LOCAL_ADMIN
     _save(user, ["admin_role"])
     account_event_record(user=user, actor=actor, kind=AccountEventKind.PROMOTED)
 
 
 @transaction.atomic
-def user_demote(*, user: User, actor: User) -> None:
+def user_demote(*, actor: User, account_id: int) -> None:
     """Takes the local admin role back; the account keeps its regular role. National admins only."""
+    user = _account_for(actor, account_id, DEMOTE)
     _require_state(user, DEMOTE)
-    if not permissions.can_change_admin_role(actor, user):
-        raise ValidationError("Seuls les administrateurs nationaux retirent le rôle d'administrateur.", code="admin")
     user.admin_role = ""
     _save(user, ["admin_role"])
     account_event_record(
@@ -495,6 +590,7 @@ def user_demote(*, user: User, actor: User) -> None:
 @transaction.atomic
 def organization_create(
     *,
+    actor: User,
     name: str,
     abbreviation: str,
     organization_type: OrganizationType,
@@ -503,7 +599,10 @@ def organization_create(
 ) -> Organization:
     """A new organisation, located at one level (a territory code, none for « France entière »), working on `areas`
     — by default where it is located. It stays inactive until its first user activates an account (reference §A.2).
-    A name that reads like the name of an organisation of the same type (case, accents, hyphens aside) is refused."""
+    A name that reads like the name of an organisation of the same type (case, accents, hyphens aside) is refused.
+    National admins only (`PermissionDenied` for anyone else)."""
+    if not permissions.can_create_organization(actor):
+        raise PermissionDenied("Seuls les administrateurs nationaux créent des structures.")
     name = " ".join(name.split())
     errors: dict[str, list] = {}
     similar = Organization.objects.filter(search_name=normalize_search(name), type=organization_type).first()

@@ -124,7 +124,7 @@ def _throttled_message(retry_at: datetime) -> str:
 
 def _password_reset_users() -> QuerySet[User]:
     """Who may reset a password: users able to sign in (active account, active organisation)."""
-    return User.objects.filter(status=UserStatus.ACTIVE, organization__active=True)
+    return User.objects.can_sign_in()
 
 
 def user_request_password_reset(*, email: str) -> None:

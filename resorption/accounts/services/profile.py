@@ -71,9 +71,7 @@ def user_self_deactivate(*, user: User, request_anonymization: bool) -> None:
         raise ValidationError("Votre compte n'est pas actif.", code="not_active")
     if (
         user.admin_role == AdminRole.NATIONAL_ADMIN
-        and not User.objects.filter(admin_role=AdminRole.NATIONAL_ADMIN, status=UserStatus.ACTIVE)
-        .exclude(pk=user.pk)
-        .exists()
+        and not User.objects.can_sign_in().filter(admin_role=AdminRole.NATIONAL_ADMIN).exclude(pk=user.pk).exists()
     ):
         raise ValidationError(
             "Vous êtes le dernier administrateur national actif : nommez un autre administrateur national avant de "

@@ -1,7 +1,8 @@
 """The account administration of local and national admins, in the product (reference §A.7, §B.3, §B.9).
 
-Every page asks accounts.permissions who may see it (404 otherwise, like a missing page) and fetches accounts only
-through `User.objects.visible_to()`: an account outside the admin's territory is a 404 too.
+Every page asks accounts.permissions who may see it (404 otherwise, like a missing page) and fetches an account only
+through `access_user_account`: an account outside the admin's territory is a 404 too. The services check the admin's
+right again themselves.
 """
 
 from django.contrib import messages
@@ -9,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from resorption.accounts import permissions
+from resorption.accounts.access import access_user_account
 from resorption.accounts.enums import AccessStatus
 from resorption.accounts.forms import administration as forms
 from resorption.accounts.models import InterventionArea, Organization, SignInAttempt, User
@@ -87,7 +89,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     form.is_valid()  # an invalid filter is shown with its error and ignored
     filters = form.cleaned_data
     accounts = services.accounts_for_list(
-        User.objects.visible_to(request.user, "user.list"),
+        actor=request.user,
         term=filters.get("q", ""),
         access_status=filters.get("statut", ""),
         role=filters.get("role", ""),
@@ -107,39 +109,20 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 def _account_or_404(request: HttpRequest, pk: int) -> User:
-    queryset = User.objects.visible_to(request.user, "user.read").select_related(
+    queryset = User.objects.select_related(
         "organization__type",
         "organization__region",
         "organization__departement",
         "organization__epci",
         "organization__commune",
     )
-    return get_object_or_404(services.with_access_status(queryset), pk=pk)
+    return access_user_account(request.user, pk, queryset=services.with_access_status(queryset))
 
 
 def _permitted_actions(admin: User, account: User) -> dict:
-    """The actions of the account page this admin may use on this account, whatever its state; the others are 404.
-    ROLE is permitted with the roles the admin may give to this account."""
-    can_edit = permissions.can_manage_user(admin, account, "user.activate")
-    can_deactivate = permissions.can_deactivate_account(admin, account)
-    can_change_admin_role = permissions.can_change_admin_role(admin, account)
-    roles = tuple(
-        role for role in permissions.assignable_roles(admin) if permissions.can_assign_role(admin, account, role)
-    )
-    return {
-        services.ROLE: bool(roles),
-        services.OPTIONS: can_edit,
-        # Permitted on oneself and on admins too, so that the service says in French why it refuses.
-        services.AREAS: can_edit,
-        services.NOTE: can_edit,
-        services.SEND_LINK: can_edit,
-        services.REFUSE: can_edit,
-        services.DEACTIVATE: can_deactivate,
-        services.REACTIVATE: can_deactivate,
-        services.PROMOTE: can_change_admin_role,
-        services.DEMOTE: can_change_admin_role,
-        "roles": roles,
-    }
+    """The actions of the account page this admin may use on this account, whatever its state (the others are 404),
+    and the roles he may give it: the rules the services check again."""
+    return services.permitted_actions(admin, account)
 
 
 def _area_choice(area: InterventionArea) -> tuple[str, str]:
@@ -186,12 +169,14 @@ def _account_forms(request: HttpRequest, account: User, permitted: dict, areas_i
 
     custom = account.use_custom_intervention_area or search_term
     return {
-        services.ROLE: prefixed(services.ROLE, forms.RoleForm, {"role": account.role}, roles=permitted["roles"]),
+        services.ROLE: prefixed(
+            services.ROLE, forms.RoleForm, {"role": account.role}, roles=permitted["roles"], current=account.role
+        ),
         services.OPTIONS: prefixed(
             services.OPTIONS,
             forms.OptionsForm,
             {"options": account.options},
-            options=permissions.allowed_options(account.admin_role or account.role),
+            options=permissions.allowed_options(account.effective_role),
         ),
         services.AREAS: prefixed(
             services.AREAS,
@@ -222,12 +207,13 @@ def _render_account(request: HttpRequest, account: User, *, action: str = "", bo
     if bound_form is not None:
         account_forms[action] = bound_form
     # What the page offers: permitted to this admin and allowed by the account's state.
-    allowed_options = permissions.allowed_options(account.admin_role or account.role)
+    allowed_options = permissions.allowed_options(account.effective_role)
     offered = {
         name.replace("-", "_"): bool(permitted[name]) and services.account_state_allows(account, name)
         for name in services.ACCOUNT_ACTIONS
     }
     offered["options"] = offered["options"] and bool(allowed_options)
+    offered["role"] = offered["role"] and account_forms[services.ROLE].offers_a_change
     offered["areas"] = offered["areas"] and permissions.can_set_intervention_areas(admin, account)
     status = AccessStatus(account.access_status)
     context = {
@@ -272,33 +258,34 @@ def _run_action(request: HttpRequest, account: User, action: str, data: dict) ->
     """Calls the service of the action; returns the success message."""
     admin = request.user
     changed = True
+    target = {"actor": admin, "account_id": account.pk}
     if action == services.ROLE:
-        changed = services.user_role_set(user=account, role=data["role"], actor=admin)
+        # Keeping the current role gives nothing: a local admin saves the role form of an « Opérateur » unchanged.
+        changed = data["role"] != account.role and services.user_role_set(**target, role=data["role"])
     elif action == services.OPTIONS:
-        changed = services.user_options_set(user=account, options=data["options"], actor=admin)
+        changed = services.user_options_set(**target, options=data["options"])
     elif action == services.AREAS:
-        changed = services.user_areas_set(user=account, areas=data["chosen_areas"], actor=admin)
+        changed = services.user_areas_set(**target, areas=data["chosen_areas"])
     elif action == services.NOTE:
-        changed = services.user_admin_note_set(user=account, note=data["note"], actor=admin)
+        changed = services.user_admin_note_set(**target, note=data["note"])
     elif action == services.SEND_LINK:
-        access = services.user_link_send(user=account, sent_by=admin)
+        access = services.user_link_send(**target)
         return (
             f"Le lien d'activation a été envoyé à {account.email}. "
             f"Il est valable jusqu'au {french_datetime(access.expires_at)}."
         )
     elif action == services.REFUSE:
-        services.user_access_refuse(user=account, reason=data["reason"], actor=admin)
+        services.user_access_refuse(**target, reason=data["reason"])
     elif action == services.DEACTIVATE:
-        services.user_deactivate_by_admin(user=account, reason=data["reason"], actor=admin)
+        services.user_deactivate_by_admin(**target, reason=data["reason"])
     elif action == services.REACTIVATE:
-        services.user_reactivate(user=account, actor=admin)
-        if account.is_active:
+        if services.user_reactivate(**target).is_active:
             return "Le compte a été réactivé. Un courriel en a informé la personne."
         return "Le compte a été réactivé ; il attend un lien d'activation, que vous pouvez envoyer ci-dessous."
     elif action == services.PROMOTE:
-        services.user_promote(user=account, actor=admin)
+        services.user_promote(**target)
     elif action == services.DEMOTE:
-        services.user_demote(user=account, actor=admin)
+        services.user_demote(**target)
     done, unchanged = _SUCCESS[action]
     return done if changed else unchanged
 
@@ -346,7 +333,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             account = services.user_create(
-                created_by=request.user,
+                actor=request.user,
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -375,6 +362,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             organization = services.organization_create(
+                actor=request.user,
                 name=data["name"],
                 abbreviation=data["abbreviation"],
                 organization_type=data["organization_type"],

@@ -9,13 +9,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from resorption.accounts import permissions
 from resorption.core.forms import BaseForm, IdField
 from resorption.settlements import actors as services
+from resorption.settlements.access import access_site
 from resorption.settlements.enums import SiteActorTheme
 from resorption.settlements.models import Site, SiteActor
 from resorption.territories.models import clean_search_term
@@ -76,7 +77,7 @@ def _person_label(person) -> str:
 
 def _visible_site(request: HttpRequest, pk: int) -> Site:
     """The site (404 out of scope), if the user may work on its actors (403 otherwise)."""
-    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune"), pk=pk)
+    site = access_site(request.user, pk, queryset=Site.objects.select_related("commune"))
     if not permissions.can_join_site_actors(request.user, site):
         raise PermissionDenied("Vous n'avez pas accès aux intervenants de ce site.")
     return site

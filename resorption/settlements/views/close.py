@@ -10,12 +10,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
 from resorption.accounts import permissions
 from resorption.core.forms import BaseForm, BoundedDateField, CountField, IdField
+from resorption.settlements.access import access_site
 from resorption.settlements.enums import ClosingCause, ClosingSolution
 from resorption.settlements.models import Site
 from resorption.settlements.services import StaleSiteError, site_close, site_fix_status
@@ -127,7 +128,7 @@ class SiteFixStatusForm(_ClosingFields):
 
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     """« Fermer le site »: for those who may close it (403 otherwise); a closed site is refused."""
-    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune"), pk=pk)
+    site = access_site(request.user, pk, queryset=Site.objects.select_related("commune"))
     if not permissions.can_close_site(request.user, site):
         raise PermissionDenied("Vous n'avez pas le droit de fermer ce site.")
     if site.is_closed:
@@ -169,7 +170,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def fix_status(request: HttpRequest, pk: int) -> HttpResponse:
     """« Corriger le statut » of a closed site (§C.6 `setClosedWithSolutions`): for holders of `fix_status` only."""
-    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune"), pk=pk)
+    site = access_site(request.user, pk, queryset=Site.objects.select_related("commune"))
     if not permissions.can_fix_site_status(request.user, site):
         raise PermissionDenied("Vous n'avez pas le droit de corriger le statut de ce site.")
     if not site.is_closed:

@@ -12,13 +12,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from resorption.accounts import permissions
 from resorption.settlements import site_form
+from resorption.settlements.access import access_site
 from resorption.settlements.enums import OwnerType
 from resorption.settlements.models import Site
 from resorption.settlements.services import StaleSiteError, nearby_sites, site_declare, site_update
@@ -128,7 +129,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
     """« Modifier le site »: every data field, the date of the update (may be back-dated) and « mise à jour sans
     modification ». The form carries the version it was opened at: a save crossing someone else's is refused."""
     user = request.user
-    site = get_object_or_404(Site.objects.visible_to(user).with_list_data(), pk=pk)
+    site = access_site(user, pk, queryset=Site.objects.with_list_data())
     if not permissions.can_update_site(user, site):
         return _refused(
             request,
@@ -159,9 +160,9 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except StaleSiteError as exc:
                 stale_message = exc.messages[0]
-                form, changes = _after_concurrent_edit(form, exc, site_id=site.pk, form_options=form_options)
-            except Site.DoesNotExist as exc:
-                raise Http404 from exc
+                form, changes = _after_concurrent_edit(
+                    form, exc, user=user, site_id=site.pk, form_options=form_options
+                )
             except PermissionDenied:
                 return _refused(
                     request, title="Modifier le site", message="Votre compte ne permet pas de modifier ce site."
@@ -190,13 +191,13 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _after_concurrent_edit(
-    form: SiteForm, error: StaleSiteError, *, site_id: int, form_options: dict[str, Any]
+    form: SiteForm, error: StaleSiteError, *, user, site_id: int, form_options: dict[str, Any]
 ) -> tuple[SiteForm, list[ChangeRow]]:
     """The form to show after a save refused because someone else saved the site meanwhile: the user's answers, except
     where the other person changed a field the user left as it was — there the stored value, so that saving again
     loses nothing of theirs. A field both changed keeps the user's answer, marked in the table for him to check. The
     form now carries the current version."""
-    site = Site.objects.with_list_data().get(pk=site_id)
+    site = access_site(user, site_id, queryset=Site.objects.with_list_data())
     values = form.site_values()
     rows = []
     for change in error.changes:

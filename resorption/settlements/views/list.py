@@ -32,6 +32,7 @@ from resorption.settlements.enums import LivingConditionSection, LivingCondition
 from resorption.settlements.models import STATUS_FIELDS, Site, SiteActor
 from resorption.settlements.views.detail import STATUS_BADGES
 from resorption.territories.enums import OVERSEAS_REGION_CODES
+from resorption.territories.location import Territories, sites_in_q
 from resorption.territories.models import Commune, Departement, Epci
 
 PAGE_SIZE = 30
@@ -271,19 +272,16 @@ def _any(conditions) -> Q:
 
 
 def _location_q(value: str) -> Q:
+    """Sites in the chosen territory (`territories.location`); a city with arrondissements takes in the sites of
+    each of them."""
     level, code = forms.Location.parse(value)
+    overseas = Territories(regions=OVERSEAS_REGION_CODES)
     if level == forms.Location.METROPOLE:
-        return ~Q(commune__departement__region_id__in=OVERSEAS_REGION_CODES)
+        return ~sites_in_q(overseas)
     if level == forms.Location.OVERSEAS:
-        return Q(commune__departement__region_id__in=OVERSEAS_REGION_CODES)
-    if level == forms.Location.REGION:
-        return Q(commune__departement__region_id=code)
-    if level == forms.Location.EPCI:
-        return Q(commune__epci_id=code)
-    if level == forms.Location.COMMUNE:  # a city with arrondissements takes in the sites of each of them
-        return Q(commune_id=code) | Q(commune__main_id=code)
-    if level == "departement":
-        return Q(commune__departement_id=code)
+        return sites_in_q(overseas)
+    if level in (forms.Location.REGION, forms.Location.EPCI, forms.Location.COMMUNE, "departement"):
+        return sites_in_q(Territories.of(level, [code]))
     return Q()
 
 

@@ -5,11 +5,12 @@ page never shows a site, or a confidential field, that the screen would not.
 """
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
 from resorption.settlements import forms
+from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
 from resorption.settlements.views import detail
 from resorption.settlements.views import list as site_list
@@ -66,7 +67,7 @@ def _flat_choices(choices):
 def print_site(request: HttpRequest, pk: int) -> HttpResponse:
     """One site on paper: the page's sections, read through the page's own context (same confidentiality), without
     its buttons and forms."""
-    site = get_object_or_404(Site.objects.visible_to(request.user).with_list_data(), pk=pk)
+    site = access_site(request.user, pk, queryset=Site.objects.with_list_data())
     context = detail.site_page_context(site, user=request.user)
     context.update(
         {

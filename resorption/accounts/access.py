@@ -1,0 +1,72 @@
+"""One way in per protected object (STYLE.md « Permissions in one place », Zulip's `access_stream_by_id`).
+
+Views, services and management commands fetch a protected object by its id only through an `access_*` function:
+
+- `access_user_account(actor, pk)` here: an account the actor may see in the administration;
+- `resorption.settlements.access.access_site(user, pk)`: a site the user sees;
+- `resorption.journal.access.access_journal_entry(user, pk)` and `access_territorial_message(user, pk)`: a journal
+  entry or a territorial message the user may read.
+
+Each one is the model's « visible to this user » queryset (its rule is written once, in `permissions.py`) fetched by
+`access_by_id`: a missing object, one out of the user's sight and an id that is not one (text, negative, larger than
+a database key) are the same `Http404`, so that nobody learns that an object exists by trying ids, and no input gives
+a server error. `for_update=True` locks the row until the end of the transaction. Callers choose the shape they need
+(`queryset=`: `select_related`, prefetches, annotations); the visibility filter is always applied on top of it, so a
+caller's queryset can only narrow what the rule lets through. `tests/test_access_only.py` fails when a view, a
+service or a command fetches a protected model in any other way.
+
+Why this is not in `permissions.py`, and why each app keeps its own `access_*`: `permissions.py` answers « may this
+person… » from the matrix, as filters and predicates, and fetches nothing; and apps depend one way (settlements →
+accounts), so the accounts app cannot import `Site` or `JournalEntry`. This module holds the one mechanism every
+`access_*` goes through and the accounts' own function; `settlements/access.py` and `journal/access.py` apply it to
+their models.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.db.transaction import TransactionManagementError
+from django.http import Http404
+
+from resorption.accounts.models import User, UserQuerySet
+from resorption.core.forms import parse_id
+
+NOT_FOUND = "Cette page n'existe pas ou vous n'y avez pas accès."
+
+
+def access_by_id[M: Model](
+    visible: QuerySet[M], pk: object, *, for_update: bool = False, not_found: str = NOT_FOUND
+) -> M:
+    """The object of `visible` (a queryset already filtered to what the user may reach) whose id is `pk`, else
+    `Http404` — whether it is missing, out of sight, or `pk` is not an id at all. `for_update=True` locks its row
+    (not the rows of its `select_related` joins), and must run inside a transaction — checked on every database, so
+    that a lock forgotten outside one fails on SQLite too, not only on PostgreSQL."""
+    if for_update and transaction.get_autocommit(using=visible.db):
+        raise TransactionManagementError("access_by_id(for_update=True) must run inside a transaction.")
+    number = parse_id(pk)
+    if number is None:
+        raise Http404(not_found)
+    if for_update:
+        visible = visible.select_for_update(of=("self",))
+    try:
+        return visible.get(pk=number)
+    except ObjectDoesNotExist:
+        raise Http404(not_found) from None
+
+
+def access_user_account(
+    actor: User,
+    pk: object,
+    *,
+    feature: str = "user.read",
+    for_update: bool = False,
+    queryset: UserQuerySet | None = None,
+) -> User:
+    """The account `pk` if the actor may see it in the administration with `feature` (a `user.*` feature; rule:
+    `permissions.visible_users_q` — national admins everyone, local admins the accounts of organisations of their
+    territory), else `Http404`. What the actor may then do on it is asked to `permissions` (`can_manage_user`,
+    `can_deactivate_account`…). `queryset` gives the shape (annotations, `select_related`) of a `User` queryset."""
+    base = User.objects.all() if queryset is None else queryset
+    if base.model is not User:
+        raise TypeError(f"access_user_account needs a User queryset, not one of {base.model.__name__}")
+    return access_by_id(base.visible_to(actor, feature), pk, for_update=for_update)
