@@ -1,3 +1,6 @@
+import re
+from html.parser import HTMLParser
+
 import pytest
 from django.urls import reverse
 
@@ -90,3 +93,76 @@ def test_query_count_does_not_grow_with_areas_and_overrides(client):
         assert client.get(URL).status_code == 200
     assert len(small) <= 9, [query["sql"] for query in small.captured_queries]
     assert len(large) == len(small), [query["sql"] for query in large.captured_queries]
+
+
+# The sections of the reference platform's main menu after the dashboard (§H.1), whether built here yet or not.
+REFERENCE_SECTIONS = ["Sites", "Carte", "Actions", "Annuaire", "Activités", "Statistiques", "Entraide"]
+
+
+class MainReader(HTMLParser):
+    """The text of the page's `<main>` as a browser shows it (tags removed, whitespace collapsed), without the rights
+    table (which names features, not sections), and the text of its links."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.links: list[str] = []
+        self._in_main = self._in_table = False
+        self._link: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self._in_main = self._in_main or tag == "main"
+        self._in_table = self._in_table or tag == "table"
+        if tag == "a" and self._in_main:
+            self._link = []
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self._in_main = False
+        if tag == "table":
+            self._in_table = False
+        if tag == "a" and self._link is not None:
+            self.links.append(" ".join("".join(self._link).split()))
+            self._link = None
+
+    def handle_data(self, data):
+        if self._in_main and not self._in_table:
+            self.parts.append(data)
+            if self._link is not None:
+                self._link.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.parts).split())
+
+
+def _main(client, user) -> MainReader:
+    client.force_login(user)
+    reader = MainReader()
+    reader.feed(client.get(URL).content.decode())
+    return reader
+
+
+@pytest.mark.parametrize(
+    "user_kwargs",
+    [
+        {},
+        {"admin_role": AdminRole.NATIONAL_ADMIN, "options": [Option.CLOSE_SHANTYTOWN]},
+        {"role": Role.EXTERNAL_OBSERVER},
+    ],
+)
+def test_the_dashboard_names_only_the_sections_it_links_to(client, user_kwargs):
+    page = _main(client, UserFactory(**user_kwargs))
+
+    named = {section for section in REFERENCE_SECTIONS if re.search(rf"\b{section}\b", page.text, re.IGNORECASE)}
+    assert named <= set(page.links), page.text
+    assert "Sites" in page.links  # the sites are open: the page links to them
+
+
+def test_no_space_before_a_comma_on_the_dashboard(client):
+    user = UserFactory(position="Travailleuse sociale", options=[Option.CLOSE_SHANTYTOWN, Option.ACCESS_JUSTICE])
+    InterventionAreaFactory(
+        organization=user.organization, departement=DepartementFactory(code="31", name="Haute-Garonne")
+    )
+
+    assert re.findall(r".{0,40} ,.{0,20}", _main(client, user).text) == []

@@ -280,6 +280,20 @@ def test_a_stale_form_is_refused_with_what_changed_then_saved_on_purpose(logged_
     assert site.is_closed
 
 
+def test_what_changed_meanwhile_is_labelled_with_a_capital_like_the_form(logged_in, site):
+    opened_on = site.version
+    site.latitude = 44.9  # a field whose model label, « latitude », is lowercase
+    site.version += 1
+    site.save()
+
+    page = text(logged_in.post(close_url(site), closing_data(site, expected_version=opened_on)))
+
+    label = str(site._meta.get_field("latitude").verbose_name)
+    assert label[0].islower()
+    assert f"{label[0].upper()}{label[1:]} : 44.8378 → 44.9" in page
+    assert f"{label} : " not in page
+
+
 # Correcting the status
 
 

@@ -1,4 +1,5 @@
 import datetime
+import html as html_module
 
 import pytest
 from django.db import connection
@@ -8,8 +9,9 @@ from django.utils import timezone
 
 from resorption.accounts.enums import Option, Role
 from resorption.accounts.services.retention import user_anonymize
-from resorption.settlements.enums import FieldType
-from resorption.settlements.services import site_update
+from resorption.settlements.enums import ClosingCause, ClosingSolution, FieldType, SiteStatus
+from resorption.settlements.models import ClosingOrientation, Site
+from resorption.settlements.services import site_close, site_update
 from tests.accounts.factories import UserFactory
 from tests.settlements.factories import SiteFactory, SiteOwnerFactory
 
@@ -18,6 +20,8 @@ pytestmark = pytest.mark.django_db
 # Values only a justice change, or an owner's change, can put in the page.
 BAILIFF = "Étude Huissier-Témoin-7391"
 OWNER = "SCI Propriétaire-Témoin-4826"
+# The label the history gives a change of the bailiff: the model field's own (« Nom de l'étude d'huissiers »).
+BAILIFF_LABEL = str(Site._meta.get_field("bailiff").verbose_name)
 
 
 def _url(site) -> str:
@@ -105,7 +109,9 @@ def test_a_justice_change_never_reaches_an_operator_without_the_option(client, o
 
     assert BAILIFF not in html
     assert "Étude Durand" not in html
-    assert "huissier" not in html.lower()  # the field's label is « Nom de l'étude d'huissiers »
+    # Nor the field's label, compared as a reader sees it (entities decoded, any case): the correspondent's test below
+    # shows that this very string is on the page of whoever may read the change.
+    assert BAILIFF_LABEL.lower() not in html_module.unescape(html).lower()
     # The version reads like any version without visible change: nothing tells that confidential data changed.
     assert "Mise à jour</h2>" not in html
     assert html.count("Mise à jour sans modification</h2>") == 1
@@ -117,6 +123,7 @@ def test_a_correspondent_reads_the_justice_change(client, correspondent, site):
     html = _html(client, correspondent, site)
 
     assert f"Étude Durand → {BAILIFF}" in html
+    assert BAILIFF_LABEL.lower() in html_module.unescape(html).lower()
 
 
 def test_the_justice_option_opens_justice_changes_but_not_owners(client, correspondent, site):
@@ -143,6 +150,89 @@ def test_owners_changes_only_reach_owners_readers(client, operator, corresponden
     assert OWNER not in hidden
     assert "SCI Nouveau-Nom" not in hidden
     assert "Propriétaire</span>" not in hidden
+
+
+def _close(site, user, orientations):
+    site.refresh_from_db()
+    return site_close(
+        user=user,
+        site_id=site.pk,
+        expected_version=site.version,
+        closed_at=timezone.localdate(),
+        closing_cause=ClosingCause.RESORBED,
+        closed_with_solutions=True,
+        orientations=orientations,
+    )
+
+
+def _capital(text) -> str:
+    text = str(text)
+    return text[0].upper() + text[1:]
+
+
+def _label(model, name: str) -> str:
+    """A model field's label as a form shows it: its verbose name with a capital first letter."""
+    return _capital(model._meta.get_field(name).verbose_name)
+
+
+def test_change_labels_start_with_a_capital_like_the_form_labels(client, correspondent, site):
+    _close(site, correspondent, [])
+
+    html = _html(client, correspondent, site)
+
+    status = str(Site._meta.get_field("status").verbose_name)
+    assert status[0].islower()  # the model's own label, « statut », is lowercase: the page must not copy it as is
+    assert f"{_label(Site, 'status')}</span> : {SiteStatus.OPEN.label} → {SiteStatus.CLOSED.label}" in html
+    assert f"{status}</span>" not in html
+    labels = [part.split("</span>", 1)[0] for part in html.split('<span class="fr-text--bold">')[1:]]
+    assert len(labels) >= 4  # status, closing date, cause, « résorbé »
+    assert all(label[0].isupper() for label in labels), labels
+
+
+def test_the_closing_version_shows_where_the_households_went(client, correspondent, site):
+    _close(
+        site,
+        correspondent,
+        [
+            {
+                "solution": ClosingSolution.EMERGENCY_SHELTER,
+                "people_affected": 12,
+                "households_affected": 4,
+                "message": "Mise à l'abri en CHU de Mérignac.",
+            },
+            {"solution": ClosingSolution.SOCIAL_WATCH_OR_NONE, "people_affected": 3},
+        ],
+    )
+
+    html = html_module.unescape(_html(client, correspondent, site))
+
+    closing = html.split("<h2")[1]  # newest first: the closing version
+    shelter = f"{_capital(ClosingOrientation._meta.verbose_name)} « {ClosingSolution.EMERGENCY_SHELTER.label} »"
+    assert f"{shelter} — {_label(ClosingOrientation, 'people_affected')}</span> : non renseigné → 12" in closing
+    assert f"{shelter} — {_label(ClosingOrientation, 'households_affected')}</span> : non renseigné → 4" in closing
+    assert (
+        f"{shelter} — {_label(ClosingOrientation, 'message')}</span> : non renseigné → Mise à l'abri en CHU" in closing
+    )
+    watch = f"« {ClosingSolution.SOCIAL_WATCH_OR_NONE.label} » — {_label(ClosingOrientation, 'people_affected')}"
+    assert f"{watch}</span> : non renseigné → 3" in closing
+    # Only what was given: no row for the numbers left empty, nor for the solutions nobody went to.
+    assert (
+        f"{ClosingSolution.SOCIAL_WATCH_OR_NONE.label} » — {_label(ClosingOrientation, 'households_affected')}"
+        not in html
+    )
+    assert ClosingSolution.INSERTION_HOUSING.label not in html
+    assert "Mise à jour sans modification" not in html
+
+
+def test_the_orientations_are_not_confidential_in_the_history(client, operator, correspondent, site):
+    """Whoever reads the site reads its orientations, on its page (§C.6) as in its history: here an opérateur who may
+    see neither justice nor owners."""
+    _close(site, correspondent, [{"solution": ClosingSolution.INSERTION_HOUSING, "people_affected": 23}])
+
+    html = html_module.unescape(_html(client, operator, site))
+
+    label = f"« {ClosingSolution.INSERTION_HOUSING.label} » — {_label(ClosingOrientation, 'people_affected')}"
+    assert f"{label}</span> : non renseigné → 23" in html
 
 
 def test_the_site_page_links_to_its_history(client, operator, site):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from resorption.accounts.enums import AdminRole, Option, Role
 from resorption.settlements.enums import ClosingSolution
-from resorption.settlements.models import SiteActor
+from resorption.settlements.models import Site, SiteActor
 from tests.accounts.factories import UserFactory
 from tests.settlements.factories import ClosingOrientationFactory, SiteFactory, SiteOwnerFactory
 
@@ -102,7 +102,8 @@ def test_a_closed_site_shows_its_closing_and_orientations(client, operator):
 @pytest.mark.parametrize(
     ("days", "label", "level"),
     [
-        (10, "Mis à jour il y a moins d&#x27;un mois", None),
+        (1, "Mis à jour hier", None),
+        (10, "Mis à jour il y a 10 jours", None),
         (100, "Mis à jour il y a 3 mois", "warning"),
         (250, "Mis à jour il y a 8 mois", "error"),
     ],
@@ -114,6 +115,24 @@ def test_the_update_age_is_coloured_past_three_and_six_months(client, operator, 
     assert label in html
     for colour in ("warning", "error"):
         assert (f'fr-badge--{colour}">Mis à jour' in html) is (colour == level)
+
+
+def test_a_site_saved_minutes_ago_says_so(client, operator):
+    site = SiteFactory()  # updated today, saved just now
+    assert "Mis à jour à l&#x27;instant" in _html(client, operator, site)
+
+    # The same site, updated and saved three hours ago: the page follows the real delay (« hier » past midnight).
+    saved = timezone.now() - datetime.timedelta(hours=3)
+    site.history.update(history_date=saved)
+    Site.objects.filter(pk=site.pk).update(updated_at=timezone.localdate(saved))
+    expected = "Mis à jour il y a 3 heures" if timezone.localdate(saved) == timezone.localdate() else "Mis à jour hier"
+    assert expected in _html(client, operator, site)
+
+
+def test_a_back_dated_update_reads_in_days(client, operator):
+    site = SiteFactory(updated_at=timezone.localdate() - datetime.timedelta(days=5))
+
+    assert "Mis à jour il y a 5 jours" in _html(client, operator, site)
 
 
 def test_justice_and_owners_never_reach_a_user_without_access(client, operator, site):
@@ -188,6 +207,21 @@ def test_the_header_shows_the_completion_rate_and_what_is_missing(client, operat
 
     assert "Taux de complétion : <strong>58 %</strong>" in html
     assert "À compléter : Statut du diagnostic social, Accès à l&#x27;eau, Toilettes, Électricité" in html
+
+
+@pytest.mark.parametrize("role", [Role.EXTERNAL_OBSERVER, Role.INTERVENER, Role.NATIONAL_ESTABLISHMENT])
+def test_who_may_not_update_the_site_is_not_asked_to_complete_it(client, role):
+    html = _html(client, UserFactory(role=role), SiteFactory())  # the same incomplete site as above
+
+    assert "Taux de complétion : <strong>58 %</strong>" in html
+    assert "À compléter" not in html
+
+
+def test_a_closed_site_asks_nobody_to_complete_it(client, correspondent):
+    html = _html(client, correspondent, SiteFactory(closed=True))  # 7 of the 12 criteria, as above
+
+    assert "Taux de complétion : <strong>58 %</strong>" in html
+    assert "À compléter" not in html
 
 
 def test_a_complete_site_has_nothing_left_to_complete(client, operator):

@@ -4,13 +4,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from resorption.accounts import permissions
+from resorption.core.dates import relative_time
 from resorption.settlements import confidential
+from resorption.settlements.access import access_site
 from resorption.settlements.actors import site_actors
 from resorption.settlements.completion import completion_percent, missing_criteria
 from resorption.settlements.enums import (
@@ -22,7 +24,7 @@ from resorption.settlements.enums import (
 from resorption.settlements.models import STATUS_FIELDS, Site, SiteActor
 
 NOT_FILLED = "Non renseigné"
-# "Mis à jour il y a N mois" turns orange past 3 months and red past 6 (§C.7 « coloreUpdatedSince »; the reference's
+# "Mis à jour il y a 4 mois" turns orange past 3 months and red past 6 (§C.7 « coloreUpdatedSince »; the reference's
 # threshold is unconfirmed, the issue fixes these two).
 STALE_MONTHS = 3
 OUT_OF_DATE_MONTHS = 6
@@ -128,29 +130,12 @@ LIVING_CONDITIONS = {
     LivingConditionSection.PEST_ANIMALS: ["pest_animals_presence", "pest_animals_details?"],
     LivingConditionSection.FIRE_PREVENTION: ["fire_prevention_diagnostic"],
 }
-JUSTICE = [
-    "owner_complaint",
-    "justice_procedure",
-    "justice_rendered?",
-    "justice_rendered_by?",
-    "justice_rendered_at?",
-    "justice_challenged?",
-    "evacuation_under_time_limit",
-    "administrative_order_decision_at?",
-    "administrative_order_decision_rendered_by?",
-    "administrative_order_evacuation_at?",
-    "insalubrity_order",
-    "insalubrity_order_displayed?",
-    "insalubrity_order_type?",
-    "insalubrity_order_by?",
-    "insalubrity_order_at?",
-    "insalubrity_parcels?",
-    "police_status?",
-    "police_requested_at?",
-    "police_granted_at?",
-    "existing_litigation?",
-    "bailiff?",
-]
+# The justice fields (one list: `confidential.JUSTICE_FIELDS`); only the four questions that open each procedure are
+# shown unanswered, the details that follow them only when filled.
+JUSTICE_ALWAYS_SHOWN = frozenset(
+    {"owner_complaint", "justice_procedure", "evacuation_under_time_limit", "insalubrity_order"}
+)
+JUSTICE = [name if name in JUSTICE_ALWAYS_SHOWN else f"{name}?" for name in confidential.JUSTICE_FIELDS]
 CLOSING = ["closed_at", "closing_cause", "closed_with_solutions", "closing_context?"]
 # Multi-select answers stored as one boolean column per choice, read through the model's list properties.
 LISTS = {
@@ -164,7 +149,7 @@ def detail(request, pk: int):
     """The read-only page of a site (issue 4, item 10), with the actions the user may take on it. Out of the user's
     scope and missing look alike: 404. The number of queries does not depend on the number of owners, orientations or
     actors (tests/settlements/test_views.py)."""
-    site = get_object_or_404(Site.objects.visible_to(request.user).with_list_data(), pk=pk)
+    site = access_site(request.user, pk, queryset=Site.objects.with_list_data())
     return render(request, "settlements/site_detail.html", site_page_context(site, user=request.user))
 
 
@@ -180,11 +165,14 @@ def site_page_context(site: Site, *, user) -> dict[str, Any]:
     )
     actors = _actor_rows(site, site_actors(site), user=user)
     is_open = not site.is_closed
+    can_update = is_open and permissions.can_update_site(user, site)
     return {
         "site": site,
-        "freshness": _freshness(site.updated_at, today=timezone.localdate()),
+        "freshness": _freshness(site, now=timezone.now()),
         "completion": completion_percent(site),
-        "missing_criteria": missing_criteria(site),
+        # « À compléter » asks for an update: only of whoever may make it, and never on a closed site (§C.6: a closed
+        # site is not updated any more).
+        "missing_criteria": missing_criteria(site) if can_update else [],
         "sections": [
             Section("Caractéristiques", _rows(site, CHARACTERISTICS)),
             Section("Habitants", _rows(site, POPULATION)),
@@ -201,7 +189,7 @@ def site_page_context(site: Site, *, user) -> dict[str, Any]:
         "can_access_justice": permissions.can_access_justice(user, site),
         "can_access_owners": permissions.can_access_owners(user, site),
         # A closed site is neither updated nor closed again (§C.6): a new site is declared instead.
-        "can_update": is_open and permissions.can_update_site(user, site),
+        "can_update": can_update,
         "can_close": is_open and permissions.can_close_site(user, site),
         "can_fix_status": site.is_closed and permissions.can_fix_site_status(user, site),
     }
@@ -230,19 +218,28 @@ def _actor_rows(site: Site, actors: list[SiteActor], *, user) -> list[ActorRow]:
     return rows
 
 
-def _freshness(updated_at: datetime.date, *, today: datetime.date) -> dict[str, Any]:
+def _freshness(site: Site, *, now: datetime.datetime) -> dict[str, Any]:
+    """« Mis à jour il y a 3 heures / hier / il y a 5 jours / il y a 2 mois », from the update date the author gave
+    (§C.1, possibly back-dated). That date has no time: for a site updated today, the time is the one of its last
+    saved version, so that an update of a few minutes ago says so."""
+    updated_at = site.updated_at
+    today = timezone.localdate(now)
+    moment: datetime.date = updated_at
+    if updated_at == today:
+        saved = site.history.order_by("-history_date").values_list("history_date", flat=True).first()
+        if saved is not None and timezone.localdate(saved) == today:
+            moment = saved
     months = (today.year - updated_at.year) * 12 + today.month - updated_at.month - (today.day < updated_at.day)
-    months = max(months, 0)
-    if months == 0:
-        label = "Mis à jour il y a moins d'un mois"
-    else:
-        label = f"Mis à jour il y a {months} mois"
     level = ""
     if months >= OUT_OF_DATE_MONTHS:
         level = "error"
     elif months >= STALE_MONTHS:
         level = "warning"
-    return {"label": label, "level": level, "date": date_format(updated_at, "j F Y")}
+    return {
+        "label": f"Mis à jour {relative_time(moment, now=now)}",
+        "level": level,
+        "date": date_format(updated_at, "j F Y"),
+    }
 
 
 def _living_condition(site: Site, section: LivingConditionSection, names: list[str]) -> Section:

@@ -2,11 +2,13 @@
 date and what changed, as « label : old → new ».
 
 A version is every history row of one value of `Site.version`: a save and the `incoming_sites` change that follows it
-in the same service call write two rows with the same version number. Owners' rows (`SiteOwner` history) join the
-site version saved by the same person just before them (the services save both in one transaction).
+in the same service call write two rows with the same version number. Owners' rows (`SiteOwner` history) and the
+households' orientations (`ClosingOrientation` history, written by `site_close`) join the site version saved by the
+same person just before them (the services save them in one transaction). Labels start with a capital, as the form's.
 
 Confidential changes go through `confidential.strip_confidential`, like the site page: they are removed before
-rendering, and the owners' history is not even read for a user who may not see owners.
+rendering, and the owners' history is not even read for a user who may not see owners. The orientations are not
+confidential (§A.6): whoever reads the site reads them, on its page as in its history.
 """
 
 import datetime
@@ -15,17 +17,24 @@ from itertools import groupby
 from typing import Any
 
 from django.apps import apps
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from resorption.settlements import confidential
-from resorption.settlements.models import Site, SiteOwner
+from resorption.settlements.access import access_site
+from resorption.settlements.models import ClosingOrientation, Site, SiteOwner
 from resorption.settlements.services import BOOKKEEPING_FIELDS, EMPTY_VALUE, display_value
 
 ANONYMIZED_AUTHOR = "Utilisateur anonymisé"
 UNKNOWN_AUTHOR = "Auteur inconnu"
 OWNER_LABEL = "Propriétaire"
 INCOMING_SITES = "incoming_sites"
+CLOSING_ORIENTATIONS = "closing_orientations"
+# What a closing says of each orientation (§C.6), in the order of the close form.
+ORIENTATION_FIELDS = [
+    ClosingOrientation._meta.get_field(name) for name in ("people_affected", "households_affected", "message")
+]
 # How long after a site version an owner's row, by the same person, still belongs to it (same transaction: far less).
 OWNERS_JOIN_WINDOW = datetime.timedelta(minutes=1)
 # The fields a version shows: the site's data, not the bookkeeping (as the stale-edit diff of services.py).
@@ -69,7 +78,7 @@ class Version:
 
 def site_history(request, pk: int):
     """Every version of the site, newest first. Out of the user's scope and missing look alike: 404."""
-    site = get_object_or_404(Site.objects.visible_to(request.user).select_related("commune"), pk=pk)
+    site = access_site(request.user, pk, queryset=Site.objects.select_related("commune"))
     hidden = confidential.hidden_site_fields(user=request.user, commune=site.commune)
 
     records = list(site.history.select_related("history_user", "commune").order_by("history_date", "history_id"))
@@ -93,6 +102,7 @@ def site_history(request, pk: int):
 
     if "owners" not in hidden:
         _join_owners(versions, site_id=site.pk)
+    _join_orientations(versions, site_id=site.pk)
 
     for version in versions:
         shown = confidential.strip_confidential(version.changes, user=request.user, commune=site.commune)
@@ -122,14 +132,14 @@ def _site_changes(before, after, incoming: dict[int, dict[int, str]]) -> dict[st
         if getattr(before, site_field.attname) != getattr(after, site_field.attname):
             changes[site_field.name] = [
                 Change(
-                    str(site_field.verbose_name),
+                    capfirst(str(site_field.verbose_name)),
                     display_value(before, site_field),
                     display_value(after, site_field),
                 )
             ]
     old, new = incoming.get(before.history_id, {}), incoming.get(after.history_id, {})
     if set(old) != set(new):
-        label = str(Site._meta.get_field(INCOMING_SITES).verbose_name)
+        label = capfirst(str(Site._meta.get_field(INCOMING_SITES).verbose_name))
         changes[INCOMING_SITES] = [Change(label, _names(old), _names(new))]
     return changes
 
@@ -170,6 +180,39 @@ def _join_owners(versions: list[Version], *, site_id: int) -> None:
             continue
         version = _version_for(versions, record)
         version.changes.setdefault("owners", []).append(Change(OWNER_LABEL, old, new))
+
+
+def _join_orientations(versions: list[Version], *, site_id: int) -> None:
+    """Adds where the households went (§C.6 « Orientations des ménages ») to the closing version, one change per
+    number or précision given, labelled by the orientation and the field: « Orientation des ménages « Mise à l'abri /
+    hébergement d'urgence (CHU) » — Nombre de personnes : non renseigné → 12 »."""
+    records = (
+        ClosingOrientation.history.filter(site_id=site_id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    last_state: dict[int, Any] = {}
+    for record in records:
+        before = last_state.get(record.id)
+        last_state[record.id] = record
+        changes = _orientation_changes(
+            None if before is None or before.history_type == "-" else before,
+            None if record.history_type == "-" else record,
+        )
+        if changes:
+            _version_for(versions, record).changes.setdefault(CLOSING_ORIENTATIONS, []).extend(changes)
+
+
+def _orientation_changes(before, after) -> list[Change]:
+    orientation = (after or before).get_solution_display()
+    prefix = f"{capfirst(ClosingOrientation._meta.verbose_name)} « {orientation} »"
+    changes = []
+    for orientation_field in ORIENTATION_FIELDS:
+        old = EMPTY_VALUE if before is None else display_value(before, orientation_field)
+        new = EMPTY_VALUE if after is None else display_value(after, orientation_field)
+        if old != new:
+            changes.append(Change(f"{prefix} — {capfirst(orientation_field.verbose_name)}", old, new))
+    return changes
 
 
 def _version_for(versions: list[Version], record) -> Version:

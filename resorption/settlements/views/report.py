@@ -67,7 +67,7 @@ class SiteReportForm(BaseForm):
     )
     latitude = forms.FloatField(
         label="Latitude",
-        help_text="Facultatif. En degrés décimaux, par exemple 44.8378",
+        help_text="En degrés décimaux, par exemple 44.8378",
         required=False,
         # Bounded here too (the service says the same), so that a bad value is shown even when another field is.
         min_value=-90,
@@ -80,7 +80,7 @@ class SiteReportForm(BaseForm):
     )
     longitude = forms.FloatField(
         label="Longitude",
-        help_text="Facultatif. En degrés décimaux, par exemple -0.5792",
+        help_text="En degrés décimaux, par exemple -0.5792",
         required=False,
         # Bounded here too (the service says the same), so that a bad value is shown even when another field is.
         min_value=-180,
