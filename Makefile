@@ -22,12 +22,14 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed
 
-## The platform with demo data on SQLite, at http://$(HOST):$(PORT)/
+## The platform with demo data on SQLite, at http://$(HOST):$(PORT)/ (`make run PORT=8001 HOST=0.0.0.0`). Links in
+## emails follow the address served, unless BASE_URL is set in the environment.
+RUN_BASE_URL = $(or $(BASE_URL),http://$(HOST):$(PORT))
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_territories
 	$(MANAGE) load_demo_data
-	scripts/run-dev.sh $(HOST):$(PORT)
+	BASE_URL='$(RUN_BASE_URL)' scripts/run-dev.sh $(HOST):$(PORT)
 
 ## A task worker and the scheduler alone (production runs them as two services).
 worker: install

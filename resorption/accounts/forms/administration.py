@@ -111,14 +111,33 @@ class ConfirmForm(BaseForm):
 
 
 class RoleForm(BaseForm):
+    """The account's regular role. The select offers its current role, shown selected, and the roles this admin may
+    give it (`roles`): saving without touching the select keeps the role, even one this admin could not give."""
+
     role = forms.ChoiceField(
         label="Rôle",
         error_messages={"invalid_choice": "Vous ne pouvez pas attribuer ce rôle à ce compte."},
     )
 
-    def __init__(self, *args, roles: tuple[Role, ...], **kwargs):
+    def __init__(self, *args, roles: tuple[Role, ...], current: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(role.value, role.label) for role in roles]
+        field = self.fields["role"]
+        field.choices = [
+            (role.value, f"{role.label} (rôle actuel)" if role == current else role.label)
+            for role in Role
+            if role == current or role in roles
+        ]
+        if len(roles) < len(Role):
+            giveable = ", ".join(f"« {role.label} »" for role in roles)
+            # The bound field, already made by DsfrBaseForm, copied the help text of the field when it was made.
+            self["role"].help_text = field.help_text = (
+                f"Vous pouvez attribuer : {giveable}. Les autres rôles sont donnés par un administrateur national."
+            )
+
+    @property
+    def offers_a_change(self) -> bool:
+        """Whether the select holds anything but the current role."""
+        return len(self.fields["role"].choices) > 1
 
 
 class OptionsForm(BaseForm):

@@ -180,6 +180,10 @@ class AccessRequestForm(BaseForm):
         self.fields["organization"].widget.choices = organization_choices(
             organization_type=self.selected_type, departement=self.selected_departement
         )
+        # Text typed in the organisation part while htmx reloads it (the answers above changed) is kept: htmx leaves
+        # these inputs in place instead of the server's copy of the answers sent with the request.
+        for name in ("other_organization_name", "other_organization_territory", "position"):
+            self.fields[name].widget.attrs["hx-preserve"] = "true"
         for name in ("organization_type", "organization_departement"):
             self.fields[name].widget.attrs.update(
                 {
@@ -210,6 +214,16 @@ class AccessRequestForm(BaseForm):
     @property
     def honeypot_filled(self) -> bool:
         return bool(self.data.get("website"))
+
+    @property
+    def set_aside_answers(self) -> list[tuple[str, str]]:
+        """The organisation answers already given while the organisation part is not asked (another request type,
+        or « Non » to « acteur »): the page carries them as hidden fields, so that they are all back if the person
+        changes her mind. Disabled fields never read them on submission."""
+        if self.needs_organization:
+            return []
+        answers = self.data if self.is_bound else self.initial
+        return [(name, str(answers[name])) for name in ORGANIZATION_FIELDS if answers.get(name)]
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
