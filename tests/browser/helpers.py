@@ -8,13 +8,10 @@ from playwright.sync_api import Page
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # The RGAA, which binds French public services, follows WCAG 2.1 levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# axe's best practices add what a screen-reader user finds the page by: landmarks each with a name of their own, one
+# main landmark, headings in order. The sweep of the key pages (test_accessibility.py) holds them to these too.
+BEST_PRACTICE_TAGS = [*WCAG_TAGS, "best-practice"]
 MAX_TARGETS_SHOWN = 5
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": WCAG_TAGS},
-    # Only violations are read: axe still checks every element, but stops collecting the passes, incomplete and
-    # inapplicable results after the first of each rule (axe-core's advice for large pages).
-    "resultTypes": ["violations"],
-}
 
 
 def log_in(page: Page, email: str, password: str) -> None:
@@ -42,14 +39,27 @@ def wait_for_htmx(page: Page) -> None:
 def assert_no_axe_violations(page: Page) -> None:
     """Run axe-core on the current page against WCAG 2.1 A and AA; fail with one line per rule broken."""
     __tracebackhide__ = True
+    violations = axe_violations(page)
+    if violations:
+        report = "\n".join(violations)
+        pytest.fail(f"axe-core: {len(violations)} violation(s) on {page.url}\n{report}", pytrace=False)
+
+
+def axe_violations(page: Page, tags: list[str] = WCAG_TAGS) -> list[str]:
+    """Run axe-core on the current page with the rules of `tags` (WCAG 2.1 A and AA unless told); one description per
+    rule broken."""
+    __tracebackhide__ = True
     if not AXE_SCRIPT.exists():
         pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci`.", pytrace=False)
     page.add_script_tag(path=AXE_SCRIPT)
-    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
-    violations = results["violations"]
-    if violations:
-        report = "\n".join(_describe(violation) for violation in violations)
-        pytest.fail(f"axe-core: {len(violations)} violation(s) on {page.url}\n{report}", pytrace=False)
+    options = {
+        "runOnly": {"type": "tag", "values": tags},
+        # Only violations are read: axe still checks every element, but stops collecting the passes, incomplete and
+        # inapplicable results after the first of each rule (axe-core's advice for large pages).
+        "resultTypes": ["violations"],
+    }
+    results = page.evaluate("options => axe.run(document, options)", options)
+    return [_describe(violation) for violation in results["violations"]]
 
 
 def _describe(violation: dict) -> str:
