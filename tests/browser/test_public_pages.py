@@ -42,3 +42,17 @@ def test_keyboard_user_skips_to_content_then_opens_login(page: Page, live_server
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/connexion/"))
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_500_page_is_french_accessible_and_fits_the_screen(page: Page, settings, width):
+    settings.ROOT_URLCONF = "tests.core.urls_failing"
+    page.set_viewport_size({"width": width, "height": 800})
+
+    response = page.goto("/en-panne/")
+
+    assert response is not None and response.status == 500
+    expect(page.get_by_role("heading", level=1)).to_have_text("Erreur inattendue")
+    expect(page.get_by_role("link", name="Retour à l'accueil")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert_no_axe_violations(page)
