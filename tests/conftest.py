@@ -41,12 +41,15 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate limits count in the cache: each test starts with none."""
-    from django.core.cache import cache
+    """Rate limits count in the cache, and the list keeps derived data in the fragments cache: each test starts
+    with neither."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "fragments"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "fragments"):
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -875,6 +875,18 @@ def visible_sites_q(user: User | AnonymousUser, commune_path: str = "commune") -
     return sites_q(user, SITE_READING, commune_path)
 
 
+def visible_sites_key(user: User | AnonymousUser) -> str:
+    """A text that is the same for two users exactly when `visible_sites_q` gives them the same sites: to share
+    what is derived from the visible sites alone (the list's département filter) between them."""
+    grant = resolve(user, SITE_READING)
+    if not grant.allowed:
+        return "nowhere"
+    if grant.national:
+        return "nation"
+    areas = grant.areas.territories
+    return repr((sorted(areas.departements), sorted(areas.epcis), sorted(areas.communes)))
+
+
 def site_readers_q(place: "Commune | Located") -> Q:
     """Accounts that may read the site (or any site of this commune): the rule of `visible_sites_q` and
     `can_read_site` written as a filter on users, for the people told about a site or offered as its actors. Account

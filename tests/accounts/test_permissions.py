@@ -5,6 +5,7 @@ engine's own data would prove nothing. Each case checks the predicate (`can`) an
 same object, so that the two ways of asking never disagree.
 """
 
+import itertools
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from resorption.accounts import permissions as perms
 from resorption.accounts.enums import AdminRole, AreaType, Option, Role
 from resorption.accounts.models import InterventionArea, User
+from resorption.settlements.models import Site
 from resorption.territories.models import Commune, Departement, Epci, Region
 from tests.accounts.factories import (
     InterventionAreaFactory,
@@ -19,6 +21,7 @@ from tests.accounts.factories import (
     PermissionOverrideFactory,
     UserFactory,
 )
+from tests.settlements.factories import SiteFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
@@ -842,3 +845,25 @@ def test_forget_permissions_reloads_after_a_change(world):
     assert not perms.can_close_site(operator, world.bordeaux)  # cached for the request
     perms.forget_permissions(operator)
     assert perms.can_close_site(operator, world.bordeaux)
+
+
+def test_the_visible_sites_key_is_shared_exactly_by_users_who_see_the_same_sites():
+    haute_garonne = DepartementFactory(code="31", name="Haute-Garonne")
+    SiteFactory()
+    SiteFactory(commune=CommuneFactory(code="31555", name="Toulouse", departement=haute_garonne))
+    users = [
+        UserFactory(role=Role.ASSOCIATION),
+        UserFactory(role=Role.ASSOCIATION, organization=OrganizationFactory(name="Autre opérateur")),
+        UserFactory(role=Role.ASSOCIATION, organization=OrganizationFactory(departement=haute_garonne)),
+        UserFactory(
+            role=Role.NATIONAL_ESTABLISHMENT,
+            organization=OrganizationFactory(area_type=AreaType.NATION, departement=None),
+        ),
+    ]
+
+    keys = [perms.visible_sites_key(user) for user in users]
+    visible = [frozenset(Site.objects.visible_to(user).values_list("pk", flat=True)) for user in users]
+
+    assert len(set(visible)) == 3  # the two Gironde operators see the same sites, the others not
+    for first, second in itertools.combinations(range(len(users)), 2):
+        assert (keys[first] == keys[second]) == (visible[first] == visible[second])

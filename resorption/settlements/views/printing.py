@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from resorption.core.db import searches_planned_for_their_words
 from resorption.settlements import forms
 from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
@@ -19,6 +20,7 @@ from resorption.settlements.views import list as site_list
 PRINT_LIMIT = 1000
 
 
+@searches_planned_for_their_words
 def print_list(request: HttpRequest) -> HttpResponse:
     """Every site of the filtered list, in the list's order, up to PRINT_LIMIT, with the filters in words."""
     user = request.user
