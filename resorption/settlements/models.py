@@ -637,6 +637,9 @@ class Site(models.Model):
             models.Index(fields=["status", "-updated_at"], name="site_status_updated_idx"),
             # The list's summary line (sites, people, minors of a tab) from the index alone (docs/benchmarks.md).
             models.Index(fields=["status", "population_total", "population_minors"], name="site_status_summary_idx"),
+            # The sites of a territory in one tab (a local user's list and its summary): only the rows of that status
+            # are read, not every closed site of each commune (docs/benchmarks.md).
+            models.Index(fields=["commune", "status"], name="site_commune_status_idx"),
         ]
 
     def __str__(self):
