@@ -9,7 +9,8 @@ import logging
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -53,12 +54,12 @@ class JournalExportFilterForm(forms.Form):
         return cleaned
 
 
-def _errors_text(form: forms.Form) -> str:
-    return "\n".join(
+def _errors(form: forms.Form) -> list[str]:
+    return [
         f"{form.fields[name].label if name in form.fields else 'Export'} : {message}"
         for name, messages in form.errors.items()
         for message in messages
-    )
+    ]
 
 
 @require_GET
@@ -68,7 +69,8 @@ def journal_export(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(NO_RIGHT_TO_EXPORT)
     form = JournalExportFilterForm(request.GET)
     if not form.is_valid():
-        return HttpResponseBadRequest(_errors_text(form), content_type="text/plain; charset=utf-8")
+        # The platform's 400 page, saying what was wrong with the filters.
+        return render(request, "400.html", {"errors": _errors(form)}, status=400)
     entries = list(
         export.entries_to_export(
             user,
