@@ -45,13 +45,27 @@ def assert_no_axe_violations(page: Page) -> None:
         pytest.fail(f"axe-core: {len(violations)} violation(s) on {page.url}\n{report}", pytrace=False)
 
 
+def wait_for_dsfr(page: Page) -> None:
+    """Wait until the DSFR script has set up the page's header and modals (it marks each element it took charge of
+    with a `data-fr-js-…` attribute). Before that, the header's menu modal is an empty box labelled by its button — the
+    script fills it with the header's links — which axe rightly reports; users never see that state, the modal being
+    hidden until opened."""
+    page.wait_for_function(
+        "() => document.documentElement.getAttribute('data-fr-js') === 'true'"
+        " && [...document.querySelectorAll('.fr-header__tools-links')].every(e => e.hasAttribute('data-fr-js-header-links'))"
+        " && [...document.querySelectorAll('.fr-modal')].every(e => e.hasAttribute('data-fr-js-modal'))"
+    )
+
+
 def axe_violations(page: Page, tags: list[str] = WCAG_TAGS) -> list[str]:
-    """Run axe-core on the current page with the rules of `tags` (WCAG 2.1 A and AA unless told); one description per
-    rule broken."""
+    """Run axe-core on the current page, once the DSFR script has set it up, with the rules of `tags` (WCAG 2.1 A and
+    AA unless told); one description per rule broken."""
     __tracebackhide__ = True
+    wait_for_dsfr(page)
     if not AXE_SCRIPT.exists():
         pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci`.", pytrace=False)
-    page.add_script_tag(path=AXE_SCRIPT)
+    if not page.evaluate("() => typeof window.axe === 'object'"):  # once per page load
+        page.add_script_tag(path=AXE_SCRIPT)
     options = {
         "runOnly": {"type": "tag", "values": tags},
         # Only violations are read: axe still checks every element, but stops collecting the passes, incomplete and

@@ -2,8 +2,9 @@
 which the RGAA follows, and axe's best practices), and on the phone nothing is wider than the screen (WCAG 1.4.10,
 reflow). The site list, a table on a desktop, reads as one card per site on a phone.
 
-One test per demo role and width: the role signs in once and the same browser page goes from URL to URL; every page
-is checked and the test fails with what is wrong on all of them.
+One test per demo role: the role signs in once and the same browser page goes from URL to URL; every page is checked
+at both widths (the window is resized, the page is not loaded again) and the test fails with what is wrong on all of
+them.
 """
 
 from collections.abc import Callable
@@ -121,25 +122,27 @@ def page_overflow(page: Page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
 
 
-@pytest.mark.parametrize("viewport", WIDTHS.values(), ids=WIDTHS.keys())
 @pytest.mark.parametrize("email", KEY_PAGES.keys(), ids=lambda email: email or "visiteur")
-def test_every_key_page_passes_axe_and_fits_the_screen(page: Page, live_server, demo_data, email, viewport):
-    page.set_viewport_size(viewport)
+def test_every_key_page_passes_axe_and_fits_the_screen(page: Page, live_server, demo_data, email):
     if email is not None:
         sign_in(page, live_server, email)
 
     failures = []
     for key_page in KEY_PAGES[email]:
         path = key_page.path()
+        page.set_viewport_size(DESKTOP)
         response = page.goto(path)
         # The page checked is the one named, not a redirection to the sign-in or the charter.
         assert (response.status, response.url) == (key_page.status, f"{live_server.url}{path}"), key_page.name
         wait_for_htmx(page)
-        problems = axe_violations(page, BEST_PRACTICE_TAGS)
-        if overflow := page_overflow(page):
-            problems.append(f"- the page is {overflow} px wider than the window: it scrolls sideways")
-        if problems:
-            failures.append(f"{key_page.name} ({path}):\n" + "\n".join(problems))
+        # Both widths on the same page: the layout follows the window's width (CSS media queries), not the load.
+        for width, viewport in WIDTHS.items():
+            page.set_viewport_size(viewport)
+            problems = axe_violations(page, BEST_PRACTICE_TAGS)
+            if overflow := page_overflow(page):
+                problems.append(f"- the page is {overflow} px wider than the window: it scrolls sideways")
+            if problems:
+                failures.append(f"{key_page.name} ({path}) at {width}:\n" + "\n".join(problems))
 
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
