@@ -52,7 +52,8 @@ def wait_for_dsfr(page: Page) -> None:
     hidden until opened."""
     page.wait_for_function(
         "() => document.documentElement.getAttribute('data-fr-js') === 'true'"
-        " && [...document.querySelectorAll('.fr-header__tools-links')].every(e => e.hasAttribute('data-fr-js-header-links'))"
+        " && [...document.querySelectorAll('.fr-header__tools-links')]"
+        "     .every(e => e.hasAttribute('data-fr-js-header-links'))"
         " && [...document.querySelectorAll('.fr-modal')].every(e => e.hasAttribute('data-fr-js-modal'))"
     )
 
