@@ -22,6 +22,8 @@ accounts), so the accounts app cannot import `Site` or `JournalEntry`. This modu
 their models.
 """
 
+from collections.abc import Callable, Hashable
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -30,6 +32,7 @@ from django.http import Http404
 
 from resorption.accounts.models import User, UserQuerySet
 from resorption.core.forms import parse_id
+from resorption.core.prepared import PreparedQueries
 
 NOT_FOUND = "Cette page n'existe pas ou vous n'y avez pas accès."
 
@@ -52,6 +55,26 @@ def access_by_id[M: Model](
         return visible.get(pk=number)
     except ObjectDoesNotExist:
         raise Http404(not_found) from None
+
+
+def access_prepared_by_id[M: Model](
+    prepared: PreparedQueries[M],
+    key: Hashable,
+    visible: Callable[[], QuerySet[M]],
+    pk: object,
+    *,
+    not_found: str = NOT_FOUND,
+) -> M:
+    """`access_by_id(visible(), pk)` through a query compiled once per process and `key` (`resorption.core.prepared`):
+    the same object or the same `Http404`, without building and compiling the queryset on every request. `key` must
+    be the same for two users exactly when `visible()` gives them the same rows (`permissions.visible_sites_key`)."""
+    number = parse_id(pk)
+    if number is None:
+        raise Http404(not_found)
+    found = prepared.fetch(key, lambda hole: visible().filter(pk=hole), number)
+    if not found:
+        raise Http404(not_found)
+    return found[0]
 
 
 def access_user_account(

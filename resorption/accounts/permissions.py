@@ -877,8 +877,13 @@ def visible_sites_q(user: User | AnonymousUser, commune_path: str = "commune") -
 
 def visible_sites_key(user: User | AnonymousUser) -> str:
     """A text that is the same for two users exactly when `visible_sites_q` gives them the same sites: to share
-    what is derived from the visible sites alone (the list's département filter) between them."""
-    grant = resolve(user, SITE_READING)
+    what is derived from the visible sites alone (the list's département filter, the compiled query of
+    `access_site`) between them."""
+    return _location_key(resolve(user, SITE_READING))
+
+
+def _location_key(grant: Grant) -> str:
+    """The same text for two grants exactly when `location_q` gives them the same rows."""
     if not grant.allowed:
         return "nowhere"
     if grant.national:
@@ -971,6 +976,19 @@ def journal_entries_q(
     if private.allowed:
         addressed |= location_q(private, commune_path)
     return readable & addressed
+
+
+def journal_entries_key(user: User | AnonymousUser) -> str:
+    """A text that is the same for two users exactly when `journal_entries_q` gives them the same entries (to share
+    a compiled query between them): who reads every entry of the same places share it; otherwise the rule names the
+    user and his organisation."""
+    if not user.is_authenticated:
+        return "nobody"
+    readable = _location_key(resolve(user, "shantytown_comment.list"))
+    private = resolve(user, "shantytown_comment.listPrivate")
+    if private.allowed and private.national:
+        return repr(("every entry", readable))
+    return repr(("addressed", readable, _location_key(private), user.pk, user.organization_id))
 
 
 def territorial_messages_q(

@@ -2,6 +2,8 @@
 (`journal_entries_q`), the predicate on one entry (`can_read_journal_entry`), and the people who may read one entry
 (`journal_entry_readers_q`, behind `JournalEntry.audience_users()`, for notifications)."""
 
+import itertools
+
 import pytest
 
 from resorption.accounts import permissions
@@ -119,3 +121,22 @@ def test_an_entry_addressed_several_ways_to_a_reader_is_listed_once_without_dist
     for link_table in ("journal_journalentry_target_users", "journal_journalentry_target_organizations"):
         assert f'JOIN "{link_table}"' not in sql
         assert f'FROM "{link_table}"' in sql
+
+
+def test_the_entries_key_is_shared_only_by_users_who_read_the_same_entries(people, entries):
+    """`permissions.journal_entries_key` names the compiled query of a site's latest messages: two users with the same
+    key get the same SQL, so they must read the same entries."""
+    people["second_national_admin"] = UserFactory(admin_role=AdminRole.NATIONAL_ADMIN, role=Role.DIRECT_COLLABORATOR)
+    keys = {who: permissions.journal_entries_key(user) for who, user in people.items()}
+    readable = {
+        who: frozenset(JournalEntry.objects.readable_by(user).values_list("pk", flat=True))
+        for who, user in people.items()
+    }
+
+    for first, second in itertools.combinations(people, 2):
+        if keys[first] == keys[second]:
+            assert readable[first] == readable[second], (first, second)
+    # Who reads every entry shares one query; who reads what is addressed to him has his own.
+    assert keys["national_admin"] == keys["second_national_admin"]
+    assert keys["target"] != keys["bystander"]
+    assert readable["target"] != readable["bystander"]

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from resorption.accounts.enums import AdminRole, Role
 from resorption.accounts.models import Organization
-from resorption.settlements.access import access_site
+from resorption.settlements.access import SHAPES, access_site
 from resorption.settlements.models import Site
 from tests.accounts.factories import UserFactory
 from tests.settlements.factories import SiteFactory
@@ -96,3 +96,46 @@ def test_a_site_number_too_large_for_the_database_is_a_404_page(client, partner,
 
     url = reverse(name, kwargs={"pk": 1}).replace("/1/", f"/{10**30}/")
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_a_named_shape_gives_the_same_site_and_the_same_404_as_its_queryset(partner, site, toulouse_site, shape):
+    national = UserFactory(admin_role=AdminRole.NATIONAL_ADMIN)
+    for _ in range(2):  # the first call compiles the query, the second reuses it
+        shaped = access_site(partner, site.pk, shape=shape)
+        assert shaped == site
+        assert {field.attname: getattr(shaped, field.attname) for field in Site._meta.concrete_fields} == {
+            field.attname: getattr(site, field.attname) for field in Site._meta.concrete_fields
+        }
+        assert shaped.commune.name == "Bordeaux"
+        # The national admin's query is kept beside the partner's, never instead of it.
+        assert access_site(national, toulouse_site.pk, shape=shape) == toulouse_site
+        with pytest.raises(Http404, match="n'existe pas ou vous n'y avez pas accès"):
+            access_site(partner, toulouse_site.pk, shape=shape)
+        with pytest.raises(Http404):
+            access_site(partner, "abc", shape=shape)
+
+
+def test_a_named_shape_loads_the_site_with_its_relations_in_one_query(partner, site, django_assert_num_queries):
+    access_site(partner, site.pk, shape="page")  # his permissions are resolved once per request
+    with django_assert_num_queries(1):
+        shaped = access_site(partner, site.pk, shape="page")
+        assert (shaped.commune.departement.name, shaped.commune.epci_id) == (site.commune.departement.name, None)
+
+
+def test_two_users_share_a_compiled_query_only_when_they_see_the_same_sites(partner, site, toulouse_site):
+    toulousain = UserFactory(role=Role.COLLABORATOR, organization__departement=toulouse_site.commune.departement)
+
+    assert access_site(partner, site.pk, shape="commune") == site
+    assert access_site(toulousain, toulouse_site.pk, shape="commune") == toulouse_site
+    with pytest.raises(Http404):
+        access_site(toulousain, site.pk, shape="commune")
+    with pytest.raises(Http404):
+        access_site(partner, toulouse_site.pk, shape="commune")
+
+
+def test_a_shape_is_not_locked_nor_mixed_with_a_queryset(partner, site):
+    with pytest.raises(TypeError), transaction.atomic():
+        access_site(partner, site.pk, shape="page", for_update=True)
+    with pytest.raises(TypeError):
+        access_site(partner, site.pk, shape="page", queryset=Site.objects.all())

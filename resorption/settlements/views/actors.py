@@ -77,7 +77,7 @@ def _person_label(person) -> str:
 
 def _visible_site(request: HttpRequest, pk: int) -> Site:
     """The site (404 out of scope), if the user may work on its actors (403 otherwise)."""
-    site = access_site(request.user, pk, queryset=Site.objects.select_related("commune"))
+    site = access_site(request.user, pk, shape="commune")
     if not permissions.can_join_site_actors(request.user, site):
         raise PermissionDenied("Vous n'avez pas accès aux intervenants de ce site.")
     return site

@@ -128,7 +128,7 @@ class SiteFixStatusForm(_ClosingFields):
 
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     """« Fermer le site »: for those who may close it (403 otherwise); a closed site is refused."""
-    site = access_site(request.user, pk, queryset=Site.objects.select_related("commune"))
+    site = access_site(request.user, pk, shape="commune")
     if not permissions.can_close_site(request.user, site):
         raise PermissionDenied("Vous n'avez pas le droit de fermer ce site.")
     if site.is_closed:
@@ -170,7 +170,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def fix_status(request: HttpRequest, pk: int) -> HttpResponse:
     """« Corriger le statut » of a closed site (§C.6 `setClosedWithSolutions`): for holders of `fix_status` only."""
-    site = access_site(request.user, pk, queryset=Site.objects.select_related("commune"))
+    site = access_site(request.user, pk, shape="commune")
     if not permissions.can_fix_site_status(request.user, site):
         raise PermissionDenied("Vous n'avez pas le droit de corriger le statut de ce site.")
     if not site.is_closed:

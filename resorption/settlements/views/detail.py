@@ -149,7 +149,7 @@ def detail(request, pk: int):
     """The read-only page of a site (issue 4, item 10), with the actions the user may take on it. Out of the user's
     scope and missing look alike: 404. The number of queries does not depend on the number of owners, orientations or
     actors (tests/settlements/test_views.py)."""
-    site = access_site(request.user, pk, queryset=Site.objects.with_list_data())
+    site = access_site(request.user, pk, shape="page")
     return render(request, "settlements/site_detail.html", site_page_context(site, user=request.user))
 
 

@@ -129,7 +129,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
     """« Modifier le site »: every data field, the date of the update (may be back-dated) and « mise à jour sans
     modification ». The form carries the version it was opened at: a save crossing someone else's is refused."""
     user = request.user
-    site = access_site(user, pk, queryset=Site.objects.with_list_data())
+    site = access_site(user, pk, shape="page")
     if not permissions.can_update_site(user, site):
         return _refused(
             request,
@@ -197,7 +197,7 @@ def _after_concurrent_edit(
     where the other person changed a field the user left as it was — there the stored value, so that saving again
     loses nothing of theirs. A field both changed keeps the user's answer, marked in the table for him to check. The
     form now carries the current version."""
-    site = access_site(user, site_id, queryset=Site.objects.with_list_data())
+    site = access_site(user, site_id, shape="page")
     values = form.site_values()
     rows = []
     for change in error.changes:

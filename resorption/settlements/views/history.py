@@ -78,7 +78,7 @@ class Version:
 
 def site_history(request, pk: int):
     """Every version of the site, newest first. Out of the user's scope and missing look alike: 404."""
-    site = access_site(request.user, pk, queryset=Site.objects.select_related("commune"))
+    site = access_site(request.user, pk, shape="commune")
     hidden = confidential.hidden_site_fields(user=request.user, commune=site.commune)
 
     records = list(site.history.select_related("history_user", "commune").order_by("history_date", "history_id"))

@@ -69,7 +69,7 @@ def _flat_choices(choices):
 def print_site(request: HttpRequest, pk: int) -> HttpResponse:
     """One site on paper: the page's sections, read through the page's own context (same confidentiality), without
     its buttons and forms."""
-    site = access_site(request.user, pk, queryset=Site.objects.with_list_data())
+    site = access_site(request.user, pk, shape="page")
     context = detail.site_page_context(site, user=request.user)
     context.update(
         {
