@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from resorption.accounts.enums import AdminRole, AreaType, Option, Role
 from resorption.settlements.enums import ClosingCause, FieldType
-from resorption.settlements.models import SiteActor
+from resorption.settlements.forms import SiteFilterForm
+from resorption.settlements.models import Site, SiteActor
 from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.settlements.factories import SiteFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory, RegionFactory
@@ -165,6 +166,44 @@ def test_the_summary_counts_sites_people_and_minors_of_the_filters(client, opera
 
     assert "3 sites — 48 personnes dont 17 mineurs" in _html(client, operator)
     assert "1 site — 8 personnes dont 2 mineurs" in _html(client, operator, population="moins-de-10")
+
+
+@pytest.mark.parametrize(
+    ("tab", "name", "values"),
+    [
+        (tab, name, [value for value, _ in SiteFilterForm.base_fields[name].choices if value])
+        for tab, names in (
+            (
+                "",
+                (
+                    "localisation",
+                    "population",
+                    "type",
+                    "origines",
+                    "objectif",
+                    "conditions",
+                    "intervenants",
+                    "canicule",
+                ),
+            ),
+            ("fermes", ("population", "type", "origines", "objectif", "cause", "issue")),
+        )
+        for name in names
+    ],
+)
+def test_every_filter_of_the_summary_reads_only_columns_of_its_index(client, national, tab, name, values):
+    """On PostgreSQL the summary of a filtered list is answered from `site_summary_filters_idx` alone (no table row
+    read) only while every column it touches is in the index: a new filter must be added to `LIST_FILTER_COLUMNS`."""
+    index = next(index for index in Site._meta.indexes if index.name == "site_summary_filters_idx")
+    indexed = {Site._meta.get_field(name).column for name in [*index.fields, *index.include]}
+    values = values or ["33"]  # the location's choices depend on the user: a département he sees
+    client.force_login(national)
+    for value in values:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(URL, {"statut": tab, name: value}).status_code == 200
+        summary = next(query["sql"] for query in queries if 'AS "people"' in query["sql"])
+        read = set(re.findall(r'"settlements_site"\."(\w+)"', summary))
+        assert read <= indexed, (name, value, read - indexed)
 
 
 # Location and search

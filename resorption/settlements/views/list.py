@@ -169,7 +169,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
 
 def summarize(sites: QuerySet[Site]) -> dict:
     """Number of sites, people and minors of a filtered list. `Count("*")` rather than the primary key lets
-    PostgreSQL answer from the `site_status_summary_idx` index alone when no join is needed (docs/benchmarks.md)."""
+    PostgreSQL answer from the `site_summary_filters_idx` index alone when no join is needed (docs/benchmarks.md)."""
     return sites.aggregate(sites=Count("*"), people=Sum("population_total"), minors=Sum("population_minors"))
 
 
