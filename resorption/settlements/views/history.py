@@ -17,10 +17,12 @@ from itertools import groupby
 from typing import Any
 
 from django.apps import apps
+from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from resorption.core.prepared import PreparedQueries
 from resorption.settlements import confidential
 from resorption.settlements.access import access_site
 from resorption.settlements.models import ClosingOrientation, Site, SiteOwner
@@ -81,7 +83,7 @@ def site_history(request, pk: int):
     site = access_site(request.user, pk, shape="commune")
     hidden = confidential.hidden_site_fields(user=request.user, commune=site.commune)
 
-    records = list(site.history.select_related("history_user", "commune").order_by("history_date", "history_id"))
+    records = _SITE_VERSIONS.fetch("page", _site_versions, site.pk)
     incoming = _incoming_sites(records, user=request.user)
     versions: list[Version] = []
     previous = None
@@ -116,6 +118,25 @@ def site_history(request, pk: int):
         "settlements/site_history.html",
         {"site": site, "versions": versions[::-1]},
     )
+
+
+# The page's three history queries depend on the site's id alone: compiled once per process (resorption.core.prepared).
+_SITE_VERSIONS = PreparedQueries("settlements.HistoricalSite", size=1)
+_OWNER_VERSIONS = PreparedQueries("settlements.HistoricalSiteOwner", size=1)
+_ORIENTATION_VERSIONS = PreparedQueries("settlements.HistoricalClosingOrientation", size=1)
+
+
+def _site_versions(site_id: int) -> QuerySet:
+    return (
+        Site.history.filter(id=site_id)
+        .select_related("history_user", "commune")
+        .order_by("history_date", "history_id")
+    )
+
+
+def _versions_of_site_rows(model, site_id: int) -> QuerySet:
+    """The saved versions of a site's owners or closing orientations, oldest first, with who saved them."""
+    return model.history.filter(site_id=site_id).select_related("history_user").order_by("history_date", "history_id")
 
 
 def _author(user) -> str:
@@ -167,9 +188,7 @@ def _incoming_sites(records: list, *, user) -> dict[int, dict[int, str]]:
 def _join_owners(versions: list[Version], *, site_id: int) -> None:
     """Adds each owner's change to the site version saved by the same person just before it, or makes it a version
     of its own (an owner edited alone)."""
-    records = (
-        SiteOwner.history.filter(site_id=site_id).select_related("history_user").order_by("history_date", "history_id")
-    )
+    records = _OWNER_VERSIONS.fetch("page", lambda hole: _versions_of_site_rows(SiteOwner, hole), site_id)
     last_state: dict[int, Any] = {}
     for record in records:
         before = last_state.get(record.id)
@@ -186,10 +205,8 @@ def _join_orientations(versions: list[Version], *, site_id: int) -> None:
     """Adds where the households went (§C.6 « Orientations des ménages ») to the closing version, one change per
     number or précision given, labelled by the orientation and the field: « Orientation des ménages « Mise à l'abri /
     hébergement d'urgence (CHU) » — Nombre de personnes : non renseigné → 12 »."""
-    records = (
-        ClosingOrientation.history.filter(site_id=site_id)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
+    records = _ORIENTATION_VERSIONS.fetch(
+        "page", lambda hole: _versions_of_site_rows(ClosingOrientation, hole), site_id
     )
     last_state: dict[int, Any] = {}
     for record in records:
