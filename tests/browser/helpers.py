@@ -49,9 +49,10 @@ def wait_for_dsfr(page: Page) -> None:
     """Wait until the DSFR script has set up the page's header and modals (it marks each element it took charge of
     with a `data-fr-js-…` attribute). Before that, the header's menu modal is an empty box labelled by its button — the
     script fills it with the header's links — which axe rightly reports; users never see that state, the modal being
-    hidden until opened."""
+    hidden until opened. A page that does not load the script (the 500 page) is checked as it is."""
     page.wait_for_function(
-        "() => document.documentElement.getAttribute('data-fr-js') === 'true'"
+        "() => !document.querySelector('script[src*=\"dsfr.module\"]')"  # a page without the script (500)
+        " || document.documentElement.getAttribute('data-fr-js') === 'true'"
         " && [...document.querySelectorAll('.fr-header__tools-links')]"
         "     .every(e => e.hasAttribute('data-fr-js-header-links'))"
         " && [...document.querySelectorAll('.fr-modal')].every(e => e.hasAttribute('data-fr-js-modal'))"
