@@ -7,7 +7,7 @@ from dsfr.widgets import InlineCheckboxSelectMultiple
 from resorption.core.forms import BaseForm, BoundedDateField, parse_id
 from resorption.journal.attachments import ALLOWED_LABEL, MAX_FILES
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
-from resorption.journal.services import Recipients
+from resorption.journal.services import Recipients, audience_chosen
 
 
 class MultipleFileInput(forms.FileInput):
@@ -44,8 +44,8 @@ def _tag_choices(tags) -> list[tuple[str, str]]:
 
 
 class JournalEntryForm(BaseForm):
-    """« Nouveau message » / « Nouveau suivi sanitaire » (§D.2, §I.2). The tags and the custom audience offered are
-    given by the view, so that the page reads each list once."""
+    """« Nouveau message » / « Nouveau suivi sanitaire » (§D.2, §I.2). The tags offered are given by the view, so
+    that the page reads their list once."""
 
     kind = forms.ChoiceField(choices=EntryKind.choices, widget=forms.HiddenInput, initial=EntryKind.MESSAGE)
     health_date = BoundedDateField(
@@ -85,15 +85,17 @@ class JournalEntryForm(BaseForm):
         widget=MultipleFileInput(attrs={"class": "fr-upload"}),
     )
 
-    def __init__(self, *args, tags, organizations, users, **kwargs):
-        """`organizations` and `users`: the custom audience offered (`services.audience_choices`). Only the ids sent
-        (or given as initial values) are looked up among them, and become the fields' choices: an id outside the
-        audience is refused as a choice the page never offered, without listing the whole département."""
+    def __init__(self, *args, tags, site, **kwargs):
+        """`site`: the ids sent (or given as initial values) are looked up in its custom audience
+        (`services.audience_chosen`), and become the fields' choices: an id outside the audience is refused as a
+        choice the page never offered, without listing the whole département. No query when none is sent."""
         super().__init__(*args, **kwargs)
         self.fields["tags"].choices = _tag_choices(tags)
-        self.chosen = Recipients(
-            organizations=self._chosen(organizations, "target_organizations"),
-            users=self._chosen(users, "target_users"),
+        organization_ids, user_ids = self._ids("target_organizations"), self._ids("target_users")
+        self.chosen = (
+            audience_chosen(site, organization_ids=organization_ids, user_ids=user_ids)
+            if organization_ids or user_ids
+            else Recipients()
         )
         self.fields["target_organizations"].choices = [(org.pk, org.name) for org in self.chosen.organizations]
         self.fields["target_users"].choices = [
@@ -119,10 +121,9 @@ class JournalEntryForm(BaseForm):
         without JavaScript). Files cannot be sent back to the browser."""
         return {name: self[name].value() for name in self.fields if name != "files"}
 
-    def _chosen(self, queryset, name: str) -> list:
+    def _ids(self, name: str) -> set[int]:
         values = self[name].value() or []
-        ids = {parse_id(value) for value in (values if isinstance(values, list | tuple) else [values])} - {None}
-        return list(queryset.filter(pk__in=ids)) if ids else []
+        return {parse_id(value) for value in (values if isinstance(values, list | tuple) else [values])} - {None}
 
 
 class JournalEntryEditForm(BaseForm):

@@ -63,11 +63,6 @@ class JournalEntryQuerySet(models.QuerySet):
         through their indexed link tables, not joined."""
         return self.filter(permissions.journal_entries_q(user, model=self.model))
 
-    def with_summary_data(self) -> "JournalEntryQuerySet":
-        """What an entry's summary shows (the site page's latest messages: author and organisation, date, tags, the
-        start of the body), in two queries whatever the number of entries."""
-        return self.select_related("author__organization").prefetch_related("tags")
-
     def with_display_data(self, *, site_known: bool = False) -> "JournalEntryQuerySet":
         """What an entry shows — author and organisation, site and commune, tags, targets, attachments — in a fixed
         number of queries whatever the number of entries. `site_known`: the entries come from one site's

@@ -7,8 +7,9 @@ user's sight), checks the permission in `accounts.permissions` (`PermissionDenie
 `target_organizations`, `target_users`, `tags`, `files`, `health_date`, `health_interventions`, `reason`).
 
 Reads: `entries_for(user, site)` and `attachment_for(user, site, uuid)`, which apply the audience rule of §A.6 before
-anything reaches a page or a file download; `audience_choices(site)` (who a custom audience may name), searched by
-`audience_search` for the posting form's picker.
+anything reaches a page or a file download; `entry_details` (the tags, targets and attachments of a page of
+entries); `audience_choices(site)` (who a custom audience may name), searched by `audience_search` for the posting
+form's picker.
 
 Files are checked (type from the bytes, size) and scanned before anything is written; a file is stored only with its
 entry, and the stored files are removed again if the entry's transaction fails.
@@ -30,13 +31,14 @@ from django.utils import timezone
 from resorption.accounts import permissions
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Organization, User
+from resorption.core.prepared import PreparedQueries
 from resorption.core.text import normalize_search
 from resorption.emails.services import email_queue
 from resorption.journal import antivirus, signals
 from resorption.journal.access import access_journal_entry
 from resorption.journal.attachments import MAX_FILES, CheckedFile, check_file
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
-from resorption.journal.models import Attachment, JournalEntry, Tag
+from resorption.journal.models import IMAGE_CONTENT_TYPES, Attachment, JournalEntry, Tag
 from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
 from resorption.territories.location import Territories, located_at_q, located_in_q
@@ -65,22 +67,147 @@ RECIPIENT_SEARCH_MIN_LENGTH = 2
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def entries_for(user: User, site: Site, *, kind: str | None = None, tag: str | None = None) -> QuerySet[JournalEntry]:
-    """The entries of the site's journal the user may read, newest first, not deleted, with everything a page shows
-    prefetched (a fixed number of queries whatever the number of entries, tags, targets and attachments). `kind`
-    keeps one kind of entry; `tag` (a tag uid) the entries carrying that tag."""
+# What the journal page shows of an entry's own row and of its author, read as plain values (`entries_for`).
+ENTRY_PAGE_FIELDS = (
+    "pk",
+    "kind",
+    "body",
+    "is_public",
+    "health_date",
+    "health_interventions",
+    "created_at",
+    "edited",
+    "author_id",
+    "author__first_name",
+    "author__last_name",
+    "author__organization__name",
+)
+
+
+def entries_for(user: User, site: Site, *, kind: str | None = None, tag: str | None = None) -> QuerySet:
+    """The entries of the site's journal the user may read, newest first, not deleted, as dicts of what the journal
+    page shows of their own row and of their author (`ENTRY_PAGE_FIELDS`): plain values cost a fraction of the
+    model instances of an entry, its author and his organisation. What the page shows around them — tags, targets,
+    attachments — is read for one page of entries by `entry_details`. `kind` keeps one kind of entry; `tag` (a tag
+    uid) the entries carrying that tag."""
     entries = site.journal_entries.alive().readable_by(user)
     if kind is not None:
         entries = entries.filter(kind=kind)
     if tag:
         entries = entries.filter(tags__uid=tag)
-    return entries.with_display_data(site_known=True)
+    return entries.values(*ENTRY_PAGE_FIELDS)
 
 
-def latest_messages(user: User, site: Site, *, count: int) -> list[JournalEntry]:
-    """The site's `count` latest messages the user may read, with what their summary shows (`with_summary_data`)."""
-    entries = JournalEntry.objects.filter(site=site, kind=EntryKind.MESSAGE).alive().readable_by(user)
-    return list(entries.with_summary_data()[:count])
+@dataclass(frozen=True)
+class AttachmentFile:
+    """An attachment as a page lists it."""
+
+    uuid: uuid.UUID
+    name: str
+    size: int
+    content_type: str
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in IMAGE_CONTENT_TYPES
+
+
+@dataclass
+class EntryDetails:
+    """What a page shows of an entry besides its own row: its tags, its targets ({id: label}: organisations by name,
+    people as « Prénom Nom (structure) », in that order) and its attachments."""
+
+    tags: list[Tag] = field(default_factory=list)
+    target_organizations: dict[int, str] = field(default_factory=dict)
+    target_users: dict[int, str] = field(default_factory=dict)
+    attachments: list[AttachmentFile] = field(default_factory=list)
+
+    @property
+    def target_labels(self) -> list[str]:
+        return [*self.target_organizations.values(), *self.target_users.values()]
+
+
+def entry_details(entries: Sequence[dict], *, tags: Sequence[Tag]) -> dict[int, EntryDetails]:
+    """{entry id: EntryDetails} for a page of entries (`entries_for`), read as plain values: the tags from their link
+    table, mapped onto `tags` (pass every tag, retired ones included: an entry keeps the tags it was given); the
+    targets of the entries that are not public only — none at all when the page holds no targeted entry, as most
+    pages; the attachments. A fixed number of queries whatever the number of entries, tags, targets and attachments
+    (three, five with a targeted entry); none without entries."""
+    details = {entry["pk"]: EntryDetails() for entry in entries}
+    if not details:
+        return details
+    carried: dict[int, set[int]] = {pk: set() for pk in details}
+    links = JournalEntry.tags.through.objects.filter(journalentry_id__in=details)
+    for entry_id, tag_id in links.values_list("journalentry_id", "tag_id"):
+        carried[entry_id].add(tag_id)
+    for pk, tag_ids in carried.items():
+        if tag_ids:
+            details[pk].tags = [tag for tag in tags if tag.pk in tag_ids]
+    targeted = [entry["pk"] for entry in entries if not entry["is_public"]]
+    if targeted:
+        organizations = (
+            JournalEntry.target_organizations.through.objects.filter(journalentry_id__in=targeted)
+            .order_by("organization__name", "organization_id")
+            .values_list("journalentry_id", "organization_id", "organization__name")
+        )
+        for entry_id, organization_id, name in organizations:
+            details[entry_id].target_organizations[organization_id] = name
+        people = (
+            JournalEntry.target_users.through.objects.filter(journalentry_id__in=targeted)
+            .order_by("user__last_name", "user__first_name", "user_id")
+            .values_list(
+                "journalentry_id", "user_id", "user__first_name", "user__last_name", "user__organization__name"
+            )
+        )
+        for entry_id, user_id, first_name, last_name, organization in people:
+            details[entry_id].target_users[user_id] = f"{first_name} {last_name} ({organization})"
+    attachments = (
+        Attachment.objects.filter(entry_id__in=details)
+        .order_by("pk")
+        .values_list("entry_id", "uuid", "original_name", "size", "content_type")
+    )
+    for entry_id, *values in attachments:
+        details[entry_id].attachments.append(AttachmentFile(*values))
+    return details
+
+
+@dataclass(frozen=True)
+class MessageSummary:
+    """One of a site's latest messages as the site page summarises it: the entry (with its author and organisation)
+    and its tags."""
+
+    entry: JournalEntry
+    tags: list[Tag]
+
+
+_LATEST_MESSAGES = PreparedQueries(JournalEntry)
+_ENTRY_TAGS = PreparedQueries(JournalEntry.tags.through)
+
+
+def latest_messages(user: User, site: Site, *, count: int) -> list[MessageSummary]:
+    """The site's `count` latest messages the user may read, with their author, organisation and tags, in two
+    queries. Both are compiled once per process (the site page shows them on every visit): the messages' for the
+    readers of the same entries (`permissions.journal_entries_key`), the tags' for `count` entries (a shorter page
+    repeats its last id)."""
+
+    def latest(site_id: int) -> QuerySet[JournalEntry]:
+        entries = JournalEntry.objects.filter(site_id=site_id, kind=EntryKind.MESSAGE).alive().readable_by(user)
+        return entries.select_related("author__organization")[:count]
+
+    entries = _LATEST_MESSAGES.fetch((count, permissions.journal_entries_key(user)), latest, site.pk)
+    if not entries:
+        return []
+    ids = [entry.pk for entry in entries]
+    tags: dict[int, list[Tag]] = {entry_id: [] for entry_id in ids}
+    for link in _ENTRY_TAGS.fetch(count, _tags_of, *ids, *ids[-1:] * (count - len(ids))):
+        tags[link.journalentry_id].append(link.tag)
+    return [MessageSummary(entry, tags[entry.pk]) for entry in entries]
+
+
+def _tags_of(*entry_ids: int) -> QuerySet:
+    # In the tags' own order (`Tag.Meta.ordering`), as `entry.tags.all()` gives them.
+    links = JournalEntry.tags.through.objects.filter(journalentry_id__in=entry_ids).select_related("tag")
+    return links.order_by(*(f"tag__{name}" for name in Tag._meta.ordering), "pk")
 
 
 def attachment_for(user: User, site: Site, attachment_uuid: uuid.UUID) -> Attachment:

@@ -7,15 +7,25 @@ Every view fetches the site through `access_site` (404 out of scope), an entry t
 entry the user may not read is a 404, like a missing one), checks the permission, then calls one service.
 """
 
+import datetime
+import hashlib
 import uuid
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from resorption.accounts import permissions
@@ -23,13 +33,13 @@ from resorption.core.forms import parse_id
 from resorption.core.pagination import pagination_links
 from resorption.journal import services, territorial
 from resorption.journal.access import access_journal_entry
-from resorption.journal.enums import EntryKind
+from resorption.journal.enums import EntryKind, HealthIntervention
 from resorption.journal.forms import JournalEntryDeleteForm, JournalEntryEditForm, JournalEntryForm
 from resorption.journal.models import Attachment, JournalEntry, Tag
 from resorption.journal.views_territorial import territorial_rows
 from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
-from resorption.territories.models import clean_search_term
+from resorption.territories.models import Commune, clean_search_term
 
 PAGE_SIZE = 20
 # Query-string values of the tabs (French, as users see them in the address bar).
@@ -41,30 +51,181 @@ TERRITORIAL_SHOWN = 5
 # The custom audience picker's search field, and its « Rechercher » button (which posts the form without JavaScript).
 RECIPIENTS_QUERY = "q"
 SEARCH_RECIPIENTS = "destinataires_recherche"
+# How long a process keeps the rendered fields of a blank posting form (their key changes with the tags anyway).
+BLANK_FORM_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class AttachmentLink:
+    url: str
+    name: str
+    size: str  # « 1,2 Mo »
+    is_image: bool
 
 
 @dataclass(frozen=True)
 class EntryRow:
-    """An entry with what the user may do with it, for the templates (which never re-derive a rule)."""
+    """An entry as the page shows it, its values already in words, with what the user may do with it (the templates
+    never re-derive a rule). Plain values rather than the entry: each step of a template's `entry.author.full_name`
+    tries a key, an attribute and an index (docs/decisions/0010-template-engine.md)."""
 
-    entry: JournalEntry
+    pk: int
+    author: str  # « Prénom Nom », "" when the account is gone
+    organization: str
+    posted_at: str  # « 3 décembre 2026 à 14:05 »
+    edited: bool
+    badges: str  # the badges group, rendered (`entry_badges`)
+    is_public: bool
+    targets: list[str]  # organisations, then people with their organisation
+    is_health: bool
+    health_date: str
+    health_interventions: list[str]
+    body: str
+    attachments: list[AttachmentLink]
     can_edit: bool
     can_delete: bool
+    edit_url: str
+    delete_url: str
 
 
-def entry_rows(user, entries) -> list[EntryRow]:
-    return [
-        EntryRow(
-            entry,
-            can_edit=permissions.can_edit_journal_entry(user, entry),
-            can_delete=permissions.can_delete_journal_entry(user, entry),
+@dataclass(frozen=True)
+class _Readable:
+    """An entry as the journal's rules read it (`permissions.JournalEntryLike`), with the targets of its details."""
+
+    commune: Commune
+    is_public: bool
+    author_id: int | None
+    target_user_ids: Collection[int]
+    target_organization_ids: Collection[int]
+
+
+class _Urls:
+    """The addresses of the site's entries and attachments, each from one `reverse()` per page rather than one per
+    link."""
+
+    MARKER = "2147483647"
+    UUID_MARKER = uuid.UUID(int=0)
+
+    def __init__(self, site_id: int):
+        self.edit = self._maker("journal:edit", site_id)
+        self.delete = self._maker("journal:delete", site_id)
+        url = reverse("journal:attachment", kwargs={"site_id": site_id, "attachment_uuid": self.UUID_MARKER})
+        self._attachment = url.rpartition(str(self.UUID_MARKER))
+
+    def attachment(self, attachment_uuid: uuid.UUID) -> str:
+        prefix, _, suffix = self._attachment
+        return f"{prefix}{attachment_uuid}{suffix}"
+
+    def _maker(self, name: str, site_id: int) -> Callable[[int], str]:
+        url = reverse(name, kwargs={"site_id": site_id, "entry_id": int(self.MARKER)})
+        prefix, _, suffix = url.rpartition(self.MARKER)
+        return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+def entry_rows(
+    user, site: Site, entries: Sequence[dict], *, tags: Sequence[Tag], actions: bool = True
+) -> list[EntryRow]:
+    """The rows of a page of the site's entries (dicts of `services.entries_for`), their tags taken among `tags`
+    (every tag: an entry keeps a retired one). `actions=False` leaves out the « Modifier » and « Supprimer » links."""
+    details = services.entry_details(entries, tags=tags)
+    urls = _Urls(site.pk)
+    language = get_language()
+    rows = []
+    for entry in entries:
+        pk, is_public = entry["pk"], entry["is_public"]
+        around = details[pk]
+        readable = _Readable(
+            commune=site.commune,
+            is_public=is_public,
+            author_id=entry["author_id"],
+            target_user_ids=around.target_users.keys(),
+            target_organization_ids=around.target_organizations.keys(),
         )
-        for entry in entries
-    ]
+        is_health = entry["kind"] == EntryKind.HEALTH
+        local = timezone.localtime(entry["created_at"]).replace(tzinfo=None, second=0, microsecond=0)
+        interventions = entry["health_interventions"]
+        rows.append(
+            EntryRow(
+                pk=pk,
+                author=f"{entry['author__first_name']} {entry['author__last_name']}" if entry["author_id"] else "",
+                organization=entry["author__organization__name"] or "",
+                posted_at=_minute(local, language),
+                edited=entry["edited"],
+                badges=entry_badges(
+                    is_health=is_health,
+                    targeted=not is_public,
+                    tags=tuple((tag.label, tag.is_alert) for tag in around.tags),
+                ),
+                is_public=is_public,
+                targets=around.target_labels,
+                is_health=is_health,
+                health_date=_day(entry["health_date"], language) if entry["health_date"] else "",
+                health_interventions=[label for value, label in HealthIntervention.choices if value in interventions],
+                body=entry["body"],
+                attachments=[
+                    AttachmentLink(urls.attachment(each.uuid), each.name, filesizeformat(each.size), each.is_image)
+                    for each in around.attachments
+                ],
+                can_edit=actions and permissions.can_edit_journal_entry(user, readable),
+                can_delete=actions and permissions.can_delete_journal_entry(user, readable),
+                edit_url=urls.edit(pk),
+                delete_url=urls.delete(pk),
+            )
+        )
+    return rows
+
+
+@lru_cache(maxsize=1024)
+def entry_badges(*, is_health: bool, targeted: bool, tags: tuple[tuple[str, bool], ...]) -> str:
+    """The badges group of an entry — « Suivi sanitaire », « Message ciblé », its tags (label, is alert) — rendered
+    once per combination and process: it depends on nothing else, no entry, no user."""
+    return render_to_string(
+        "journal/includes/entry.html#badges", {"is_health": is_health, "targeted": targeted, "tags": tags}
+    )
+
+
+@lru_cache(maxsize=4096)
+def _minute(moment: datetime.datetime, language: str) -> str:
+    """« 3 décembre 2026 à 14:05 » for a local time to the minute, formatted once per process: a page repeats few
+    minutes, and formatting costs more than the rest of a row."""
+    return date_format(moment, "j F Y à H:i")
+
+
+@lru_cache(maxsize=4096)
+def _day(day: datetime.date, language: str) -> str:
+    return date_format(day, "j F Y")
+
+
+@dataclass(frozen=True)
+class BlankFormFields:
+    """The posting form's fields of a blank form, rendered: those before the custom audience, and those after it."""
+
+    before_recipients: str
+    after_recipients: str
+
+
+def blank_form_fields(form: JournalEntryForm, *, kind: str, tags: list[Tag]) -> BlankFormFields:
+    """The fields of a blank posting form (a GET), rendered once per process: a dozen DSFR field groups (17 tag
+    boxes, the audience's radios…) were the largest part of the page's rendering, and they are the same on every site
+    and for every user of a tab. The key is derived from everything they show besides the code: the tab (`kind`),
+    the tags offered (uid, label, in their order: a renamed, added, retired or moved tag gives another key) and the
+    language. What names the site or the request — the form's address, the CSRF token, the custom audience's search
+    (journal/includes/recipients.html) — is rendered with the page."""
+    offered = [(tag.uid, tag.label) for tag in tags]
+    key = "journal-form:" + hashlib.sha256(repr((kind, offered, get_language())).encode()).hexdigest()
+    fields = caches["fragments"].get(key)
+    if fields is None:
+        template = "journal/includes/entry_form.html#fields-"
+        fields = BlankFormFields(
+            before_recipients=render_to_string(template + "before-recipients", {"form": form}),
+            after_recipients=render_to_string(template + "after-recipients", {"form": form}),
+        )
+        caches["fragments"].set(key, fields, BLANK_FORM_SECONDS)
+    return fields
 
 
 def _site(request: HttpRequest, site_id: int) -> Site:
-    site = access_site(request.user, site_id, queryset=Site.objects.select_related("commune__departement"))
+    site = access_site(request.user, site_id, shape="departement")
     if not permissions.can_read_journal(request.user, site):
         raise PermissionDenied(NO_JOURNAL_ACCESS)
     return site
@@ -87,25 +248,24 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
     if tab not in TABS:
         tab = "messages"
     kind = TABS[tab]
-    tags = list(Tag.objects.active())
+    # Every tag in one query: the active ones are offered (form, filter), retired ones still show on their entries.
+    every_tag = list(Tag.objects.all())
+    tags = [tag for tag in every_tag if tag.active]
     can_post = permissions.can_post_in_journal(user, site)
 
     form = None
     recipients_query = ""
     suggestions = None
     if can_post:
-        organizations, users = services.audience_choices(site)
         data = request.POST if request.method == "POST" else None
         files = request.FILES if request.method == "POST" else None
-        form = JournalEntryForm(
-            data, files, tags=tags, organizations=organizations, users=users, initial={"kind": kind}
-        )
+        form = JournalEntryForm(data, files, tags=tags, site=site, initial={"kind": kind})
         if request.method == "POST":
             recipients_query = clean_search_term(request.POST.get(RECIPIENTS_QUERY, ""))
         if request.method == "POST" and SEARCH_RECIPIENTS in request.POST:
             # « Rechercher » without JavaScript sends the whole form here: it comes back as typed, unchecked, with the
             # people and organisations found; nothing is posted.
-            form = JournalEntryForm(tags=tags, organizations=organizations, users=users, initial=form.typed_values())
+            form = JournalEntryForm(tags=tags, site=site, initial=form.typed_values())
             suggestions = services.audience_search(site, recipients_query, exclude=form.chosen)
         elif request.method == "POST" and form.is_valid():
             values = form.cleaned_data
@@ -135,6 +295,8 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied(services.NO_RIGHT_TO_POST)
 
+    # A form sent back (errors, the recipients' search) shows what was typed: its fields are rendered with the page.
+    blank_fields = blank_form_fields(form, kind=kind, tags=tags) if form and request.method == "GET" else None
     known_tags = {tag.uid: tag for tag in tags}
     selected_tag = known_tags.get(request.GET.get("etiquette", ""))
     entries = services.entries_for(user, site, kind=kind, tag=selected_tag.uid if selected_tag else None)
@@ -157,9 +319,10 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
             "tags": tags,
             "selected_tag": selected_tag,
             "page": page,
-            "rows": entry_rows(user, page.object_list),
+            "rows": entry_rows(user, site, list(page.object_list), tags=every_tag),
             "pagination": pagination_links(request.GET, page),
             "form": form,
+            "blank_form_fields": blank_fields,
             "recipients_query": recipients_query,
             "suggestions": suggestions,
             # Admins of the territory see who was notified of each message (notification_tags).
@@ -178,7 +341,7 @@ def recipients(request: HttpRequest, site_id: int) -> HttpResponse:
     site's audience matching `?q=`, without those already chosen (`target_organizations`, `target_users`, sent back
     by the picker and listed again as chosen, out of band). For who may post in the site's journal only: anyone else
     gets a 404, as for a site out of sight. A fixed number of queries whatever the number of people."""
-    site = access_site(request.user, site_id, queryset=Site.objects.select_related("commune"))
+    site = access_site(request.user, site_id, shape="commune")
     if not permissions.can_post_in_journal(request.user, site):
         raise Http404("Site introuvable")
     chosen = services.audience_chosen(
@@ -273,13 +436,14 @@ def entry_delete(request: HttpRequest, site_id: int, entry_id: int) -> HttpRespo
                 return redirect(_journal_url(site, _tab_of(entry)))
     else:
         form = JournalEntryDeleteForm(reason_required=moderating)
+    # Shown as a reminder of what is deleted, as the journal shows it, without its « Modifier » and « Supprimer ».
+    shown = list(services.entries_for(user, site).filter(pk=entry.pk))
     return render(
         request,
         "journal/entry_delete.html",
         {
             "site": site,
-            # Shown as a reminder of what is deleted, without its own « Modifier » and « Supprimer » links.
-            "row": EntryRow(entry, can_edit=False, can_delete=False),
+            "row": entry_rows(user, site, shown, tags=list(Tag.objects.all()), actions=False)[0],
             "form": form,
             "moderating": moderating,
             "back_url": _journal_url(site, _tab_of(entry), f"message-{entry.pk}"),
@@ -291,7 +455,7 @@ def entry_delete(request: HttpRequest, site_id: int, entry_id: int) -> HttpRespo
 def attachment(request: HttpRequest, site_id: int, attachment_uuid: uuid.UUID) -> FileResponse:
     """Streams an attachment to who may read its message (404 for anyone else, as for a missing file). Images are
     shown inline with `?apercu=1` (the previews of the journal); everything else is downloaded."""
-    site = access_site(request.user, site_id, queryset=Site.objects.select_related("commune"))
+    site = access_site(request.user, site_id, shape="commune")
     try:
         found = services.attachment_for(request.user, site, attachment_uuid)
     except Attachment.DoesNotExist:

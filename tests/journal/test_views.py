@@ -1,6 +1,7 @@
 """The journal pages through the HTTP client: who sees what, posting with files, editing, deleting, downloading."""
 
 import datetime
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from django.utils import timezone
 from resorption.accounts.enums import AdminRole, AreaType, Role
 from resorption.accounts.models import OrganizationType, User
 from resorption.journal.enums import Audience, EntryKind
-from resorption.journal.models import Attachment, JournalEntry, TerritorialMessage
+from resorption.journal.models import Attachment, JournalEntry, Tag, TerritorialMessage
 from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.accounts.helpers import text
 from tests.journal import files
@@ -855,3 +856,266 @@ def test_the_health_tab_costs_the_same_number_of_queries_whatever_the_territoria
     assert many == few
     # The « Messages » tab's budget (above) and two more: the territorial messages and their départements.
     assert few <= 22, few
+
+
+# What the page costs: the blank form rendered once, the entries read as plain values ---------------------------------
+
+
+class TagBoxReader(HTMLParser):
+    """The tag boxes of the posting form, in their order: [(value, label)]."""
+
+    def __init__(self):
+        super().__init__()
+        self.boxes: list[tuple[str, str]] = []
+        self._labels: dict[str, str] = {}
+        self._label_for: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name") == "tags":
+            self.boxes.append((attrs["value"], attrs["id"]))
+        if tag == "label":
+            self._label_for = attrs.get("for")
+
+    def handle_data(self, data):
+        if self._label_for and data.strip():
+            self._labels[self._label_for] = data.strip()
+            self._label_for = None
+
+    def offered(self) -> list[tuple[str, str]]:
+        return [(value, self._labels[box_id]) for value, box_id in self.boxes]
+
+
+def without_csrf_token(html_text: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html_text)
+
+
+def checked_boxes(html_text: str, name: str) -> list[str]:
+    """The values of the checked boxes or radios of this name."""
+    inputs = re.findall(rf'<input[^>]*name="{name}"[^>]*>', html_text)
+    return [re.search(r'value="([^"]*)"', each)[1] for each in inputs if re.search(r"\schecked[\s>]", each)]
+
+
+def posting_form(html_text: str) -> str:
+    return html_text.split('class="journal-entry-form"', 1)[1].split("</form>", 1)[0]
+
+
+def tags_offered(client, site, **query) -> list[tuple[str, str]]:
+    reader = TagBoxReader()
+    reader.feed(posting_form(text(client.get(journal_url(site, **query)))))
+    return reader.offered()
+
+
+FORM_FIELD_TEMPLATES = ("django/forms/", "dsfr/form_field_snippets/")
+
+
+def field_templates(response) -> list[str]:
+    """The templates of form fields the response rendered (Django's test instrumentation records each render)."""
+    return [template.name for template in response.templates if template.name.startswith(FORM_FIELD_TEMPLATES)]
+
+
+def test_the_blank_form_follows_the_tags_offered_renamed_added_retired_or_moved(client, author, site):
+    Tag.objects.all().delete()  # the tags of the data migration
+    TagFactory(uid="canicule", label="Canicule", position=1)
+    TagFactory(uid="sante", label="Santé", position=2)
+    client.force_login(author)
+    assert tags_offered(client, site) == [("canicule", "Canicule"), ("sante", "Santé")]
+
+    Tag.objects.filter(uid="canicule").update(label="Forte chaleur")
+    assert tags_offered(client, site) == [("canicule", "Forte chaleur"), ("sante", "Santé")]
+
+    TagFactory(uid="incendie", label="Incendie", position=0)
+    assert tags_offered(client, site) == [("incendie", "Incendie"), ("canicule", "Forte chaleur"), ("sante", "Santé")]
+
+    Tag.objects.filter(uid="incendie").update(active=False)
+    assert tags_offered(client, site) == [("canicule", "Forte chaleur"), ("sante", "Santé")]
+
+    Tag.objects.filter(uid="sante").update(position=0)
+    assert tags_offered(client, site) == [("sante", "Santé"), ("canicule", "Forte chaleur")]
+
+
+def test_each_tab_has_its_own_blank_form(client, author, site):
+    client.force_login(author)
+
+    messages_form = posting_form(text(client.get(journal_url(site))))
+    health_form = posting_form(text(client.get(journal_url(site, onglet="sanitaire"))))
+    messages_again = posting_form(text(client.get(journal_url(site))))
+
+    assert 'name="kind" value="message"' in messages_form and "Date de l'intervention" not in messages_form
+    assert 'name="kind" value="health"' in health_form and "Date de l'intervention" in health_form
+    assert "Précisions sur l'intervention" in health_form and "Sensibilisation à la vaccination" in health_form
+    assert without_csrf_token(messages_again) == without_csrf_token(messages_form)
+
+
+def test_the_blank_form_is_rendered_once_and_shown_on_every_site(client, author, site):
+    other_site = SiteFactory()
+    client.force_login(author)
+
+    first = client.get(journal_url(site))
+    again = client.get(journal_url(site))
+    elsewhere = client.get(journal_url(other_site))
+
+    assert field_templates(first)
+    assert field_templates(again) == [] and field_templates(elsewhere) == []
+    # The parts naming the site or the request are the page's own.
+    assert posting_form(text(first)) != posting_form(text(elsewhere))
+    assert posting_form(text(elsewhere)).count(f'hx-get="/sites/{other_site.pk}/journal/destinataires/"') == 2
+    assert f'action="/sites/{other_site.pk}/journal/"' in text(elsewhere)
+    assert text(again).count('name="csrfmiddlewaretoken"') == 2  # the posting form and the page's sign-out
+
+
+def test_a_form_sent_back_with_errors_shows_them_with_what_was_typed(client, author, site):
+    TagFactory(uid="canicule", label="Canicule")
+    TagFactory(uid="sante", label="Santé")
+    client.force_login(author)
+    client.get(journal_url(site))  # the blank form is rendered and kept
+
+    response = client.post(
+        journal_url(site),
+        {"kind": "message", "body": "Texte tapé avant l'erreur", "audience": "custom", "tags": ["sante"]},
+    )
+
+    html = text(response)
+    assert response.status_code == 200 and field_templates(response)
+    assert "Choisissez au moins une structure ou une personne destinataire." in html
+    assert "Texte tapé avant l'erreur" in html
+    assert checked_boxes(html, "audience") == ["custom"]
+    assert checked_boxes(html, "tags") == ["sante"]
+    assert not JournalEntry.objects.exists()
+
+
+def test_an_entry_shows_its_retired_tags_which_are_no_longer_offered(client, author, site):
+    Tag.objects.all().delete()  # the tags of the data migration
+    retired = TagFactory(uid="ancienne", label="Ancienne étiquette", active=False)
+    TagFactory(uid="sante", label="Santé")
+    JournalEntryFactory(site=site, body="Message étiqueté autrefois", tags=[retired])
+
+    html = page(client, author, site)
+
+    assert "Ancienne étiquette" in html.split("Message étiqueté autrefois")[0].rsplit("<article", 1)[1]
+    assert 'value="ancienne"' not in html  # neither a box of the form nor an option of the filter
+    assert tags_offered(client, site) == [("sante", "Santé")]
+
+
+def test_the_badges_escape_the_tag_labels(client, author, site):
+    JournalEntryFactory(site=site, tags=[TagFactory(label="<i>Chaleur</i>", is_alert=True)], health=True)
+    client.force_login(author)
+
+    content = client.get(journal_url(site, onglet="sanitaire")).content.decode()
+
+    assert "&lt;i&gt;Chaleur&lt;/i&gt;" in content and "<i>Chaleur</i>" not in content
+    badges = content.split('<ul class="fr-badges-group fr-mb-1w">', 1)[1].split("</ul>", 1)[0]
+    assert "Suivi sanitaire" in badges and "Message ciblé" not in badges and "fr-badge--error" in badges
+
+
+def test_the_dates_are_shown_in_french_time(client, author, site):
+    JournalEntryFactory(
+        site=site,
+        health=True,
+        created_at=datetime.datetime(2026, 7, 14, 8, 30, 59, tzinfo=datetime.UTC),
+        health_date=datetime.date(2026, 7, 3),
+    )
+
+    html = page(client, author, site, onglet="sanitaire")
+
+    assert "Publié le 14 juillet 2026 à 10:30" in html
+    assert "Date de l'intervention :</strong> 3 juillet 2026" in html
+
+
+def test_the_targets_are_listed_organisations_first_then_people_by_name(client, author, site):
+    zebre, alpha = OrganizationFactory(name="Zèbre solidaire"), OrganizationFactory(name="Alpha secours")
+    zed = UserFactory(first_name="Bob", last_name="Zed", organization=alpha)
+    martin = UserFactory(first_name="Alice", last_name="Martin", organization=zebre)
+    JournalEntryFactory(
+        site=site, author=author, targeted=True, target_organizations=[zebre, alpha], target_users=[zed, martin]
+    )
+
+    html = page(client, author, site)
+
+    assert (
+        "Destinataires : Alpha secours, Zèbre solidaire, Alice Martin (Zèbre solidaire), Bob Zed (Alpha secours)"
+        in html
+    )
+
+
+def test_on_a_targeted_message_the_links_follow_the_rules_too(client, author, target, local_admin, site):
+    entry = JournalEntryFactory(site=site, author=author, targeted=True, target_users=[target], body=SECRET)
+    edit = reverse("journal:edit", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+    delete = reverse("journal:delete", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+
+    as_author, as_target, as_admin = (page(client, user, site) for user in (author, target, local_admin))
+
+    assert SECRET in as_author and edit in as_author and delete in as_author
+    assert SECRET in as_target and edit not in as_target and delete not in as_target
+    assert SECRET in as_admin and edit not in as_admin and delete in as_admin
+
+
+def test_the_delete_page_shows_the_message_as_the_journal_does_without_its_links(client, author, target, site):
+    canicule = TagFactory(label="Canicule")
+    entry = JournalEntryFactory(site=site, author=author, targeted=True, target_users=[target], tags=[canicule])
+    AttachmentFactory(entry=entry, original_name="photo du site.png")
+    delete = reverse("journal:delete", kwargs={"site_id": site.pk, "entry_id": entry.pk})
+    client.force_login(author)
+
+    html = text(client.get(delete))
+
+    shown = html.split(f'<article id="message-{entry.pk}"', 1)[1].split("</article>", 1)[0]
+    assert "Canicule" in shown and "Message ciblé" in shown and "Destinataires : Théo Destinataire" in shown
+    assert "photo du site.png" in shown and "Alix Auteur" in shown
+    assert "Modifier" not in shown and delete not in shown
+
+
+@pytest.mark.parametrize("targeted", [False, True], ids=["public", "targeted"])
+def test_the_journal_page_reads_the_same_queries_for_one_entry_or_a_full_page(
+    client, author, target, prefecture, site, targeted
+):
+    tags = [TagFactory(), TagFactory(active=False)]
+
+    def add_entries(count: int) -> None:
+        for number in range(count):
+            entry = JournalEntryFactory(
+                site=site,
+                author=UserFactory(),
+                tags=tags,
+                # A page with a targeted message holds public ones too.
+                **(
+                    {"targeted": True, "target_users": [author], "target_organizations": [prefecture]}
+                    if targeted and number % 2 == 0
+                    else {}
+                ),
+            )
+            AttachmentFactory(entry=entry)
+
+    client.force_login(author)
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(journal_url(site))
+        assert response.status_code == 200
+        return len(queries)
+
+    add_entries(1)
+    client.get(journal_url(site))  # warm-up: the first page after sign-in stores the permission context
+    one = count_queries()
+    add_entries(19)
+    full = count_queries()
+
+    assert full == one
+    # The frame (2), the site, the tags, the count, the entries, their tags and attachments; their targets (2).
+    assert one <= (10 if targeted else 8), one
+
+
+def test_a_page_without_targeted_messages_does_not_read_targets(client, author, target, site):
+    JournalEntryFactory(site=site)
+    client.force_login(author)
+    client.get(journal_url(site))  # warm-up
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(journal_url(site)).status_code == 200
+        return len(queries)
+
+    public_only = count_queries()
+    JournalEntryFactory(site=site, author=author, targeted=True, target_users=[target])
+
+    assert count_queries() == public_only + 2  # the organisations and the people it targets

@@ -2,6 +2,7 @@
 nobody else does, and the page costs the same queries whatever the number of people notified."""
 
 import html
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -10,9 +11,11 @@ from django.urls import reverse
 
 from resorption.accounts import permissions
 from resorption.accounts.enums import AdminRole, EmailSubscription, Role
+from resorption.accounts.models import User
 from resorption.emails.models import EmailStatus, OutgoingEmail
 from resorption.journal.services import journal_entry_post
-from resorption.notifications.models import NotificationEvent
+from resorption.notifications.models import DeliveryStatus, NotificationEvent
+from resorption.notifications.templatetags.notification_tags import notified_by_entry
 from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.settlements.factories import SiteFactory
 from tests.territories.factories import DepartementFactory, RegionFactory
@@ -163,3 +166,27 @@ def test_the_journal_costs_the_same_queries_however_many_people_were_notified(
 
     assert many == few
     assert "Notifié à 23 personnes" in journal(client, local_admin, site)
+
+
+def test_who_was_notified_of_a_page_of_messages_is_read_in_one_query(
+    site, author, local_admin, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    UserFactory(role=Role.ASSOCIATION, first_name="Denise", last_name="Dupont")
+    UserFactory(role=Role.ASSOCIATION, first_name="Arthur", last_name="Zola")
+    User.objects.filter(pk=local_admin.pk).update(last_name="Martin")
+    sent = post(author, site, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        pending = journal_entry_post(user=author, site_id=site.pk, body="Tout juste publié.")
+    rows = [SimpleNamespace(pk=sent.pk), SimpleNamespace(pk=pending.pk), SimpleNamespace(pk=pending.pk + 1000)]
+
+    with django_assert_num_queries(1):
+        notified = notified_by_entry(rows)
+
+    assert set(notified) == {sent.pk, pending.pk}  # a message without an event is left out
+    assert not notified[sent.pk].pending
+    assert [(person.name, person.status) for person in notified[sent.pk].recipients] == [
+        ("Denise Dupont", DeliveryStatus.SENT),
+        ("Lola Martin", DeliveryStatus.SENT),
+        ("Arthur Zola", DeliveryStatus.SENT),
+    ]
+    assert notified[pending.pk].pending and notified[pending.pk].recipients == []
