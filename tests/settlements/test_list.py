@@ -134,6 +134,20 @@ def _row_of(html: str, site) -> str:
     return rows[0]
 
 
+def test_a_row_follows_its_site_after_it_was_shown_and_escapes_what_was_typed(client, operator):
+    """Rows are rendered once per content and kept by the process (`row_html`): a change of the site gives another
+    row, and what a user typed is escaped like everywhere else."""
+    site = SiteFactory(name="Pont & Berges", population_total=40)
+    before = _row_of(_html(client, operator), site)
+    Site.objects.filter(pk=site.pk).update(name="Les Berges", population_total=41)
+
+    after = _row_of(_html(client, operator), site)
+
+    assert "« Pont &amp; Berges »" in before and ">40<" in before
+    assert "« Les Berges »" in after and ">41<" in after
+    assert "Pont" not in after
+
+
 def test_each_row_shows_its_own_living_conditions_whoever_listed_before(client, operator, national, toulouse):
     """A row's badges are rendered once per combination of statuses and kept by the process: they must follow each
     site's own statuses on every page, whoever asked first."""
