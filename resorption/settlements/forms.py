@@ -178,4 +178,8 @@ class SiteFilterForm(BaseForm):
 
     @property
     def tab(self) -> str:
-        return self.cleaned_data.get("statut") or Tab.OPEN
+        return self.tab_of(self.cleaned_data)
+
+    @staticmethod
+    def tab_of(cleaned_data: dict) -> str:
+        return cleaned_data.get("statut") or Tab.OPEN

@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -218,6 +219,38 @@ def test_every_filter_of_the_summary_reads_only_columns_of_its_index(client, nat
         summary = next(query["sql"] for query in queries if 'AS "people"' in query["sql"])
         read = set(re.findall(r'"settlements_site"\."(\w+)"', summary))
         assert read <= indexed, (name, value, read - indexed)
+
+
+def _per_request_free(response) -> str:
+    """The page without what changes on every request (the CSP nonce, CSRF tokens)."""
+    html = re.sub(r'nonce="[^"]*"', "", response.content.decode())
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
+def test_the_filters_are_cleaned_once_and_the_panel_renders_again_from_the_lazy_form(client, operator, monkeypatch):
+    """`filter_state` keeps the cleaned filter values: the same filters again build no form, unless the filter panel
+    itself has to be rendered again (its fragment gone), which then builds it."""
+    SiteFactory(population_total=8, population_couples=3, population_minors=2)
+    built = []
+    original = SiteFilterForm.from_query.__func__
+    monkeypatch.setattr(
+        SiteFilterForm,
+        "from_query",
+        classmethod(lambda cls, *args, **kwargs: built.append(1) or original(cls, *args, **kwargs)),
+    )
+    client.force_login(operator)
+
+    first = client.get(URL, {"population": "moins-de-10"})
+    again = client.get(URL, {"population": "moins-de-10"})
+    assert len(built) == 1
+    assert _per_request_free(again) == _per_request_free(first)
+
+    caches["fragments"].delete(make_template_fragment_key("site_list_filters", [first.context["filters_cache_key"]]))
+    redrawn = client.get(URL, {"population": "moins-de-10"})
+    assert len(built) == 2
+    assert _per_request_free(redrawn) == _per_request_free(first)
+    assert re.search(r'<input[^>]*value="moins-de-10"[^>]*checked', redrawn.content.decode())
+    assert "1 site — 8 personnes dont 2 mineurs" in redrawn.content.decode()
 
 
 # Location and search

@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
 from resorption.accounts import permissions
@@ -39,6 +40,8 @@ from resorption.territories.models import Commune, Departement, Epci
 
 PAGE_SIZE = 30
 DEPARTEMENTS_CACHE_SECONDS = 60
+# How long a process keeps the cleaned values of a list's filters (`filter_state`; they change only with the code).
+FILTER_VALUES_SECONDS = 300
 # Parameters that are not filters: they do not make the list « filtered ».
 NOT_FILTERS = ("statut", "tri", "page")
 SEARCH_MAX_WORDS = 10
@@ -131,9 +134,9 @@ def site_list(request: HttpRequest) -> HttpResponse:
     """The sites the user sees, existing or closed, filtered, sorted and paginated (30 per page)."""
     user = request.user
     visible = Site.objects.visible_to(user)
-    form, default_location = filter_form(request)
-    filters = form.cleaned_data
-    tab = form.tab
+    state = filter_state(request)
+    filters = state.cleaned_data
+    tab = forms.SiteFilterForm.tab_of(filters)
     sites = filter_sites(visible, filters, tab=tab, user=user)
     summary = summarize(sites)
     ordered = with_row_data(sites).order_by(*SORTS[filters.get("tri") or forms.Sort.UPDATED])
@@ -143,7 +146,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         request,
         "settlements/site_list.html",
         {
-            "form": form,
+            "form": state.form,
             "tab": tab,
             "is_open_tab": tab == forms.Tab.OPEN,
             "tabs": _tabs(request.GET, tab),
@@ -154,15 +157,18 @@ def site_list(request: HttpRequest) -> HttpResponse:
             ],
             "page": page,
             "pagination": pagination_links(request.GET, page),
-            "filters_cache_key": filters_cache_key(request, form, default_location),
+            "filters_cache_key": state.key,
             "filtered": any(
                 value
                 for name, value in filters.items()
-                if name not in NOT_FILTERS and not (name == "localisation" and value == default_location)
+                if name not in NOT_FILTERS and not (name == "localisation" and value == state.default_location)
             ),
             "clear_url": "?" + QueryDict.fromkeys(["statut"], tab).urlencode(),
-            "tab_fields": [form[name] for name in _tab_filters(tab)],
-            "justice_fields": [form[name] for name in forms.JUSTICE_FILTERS if name in form.fields],
+            # Read only when the filter panel is rendered, not when it comes from the fragments cache.
+            "tab_fields": SimpleLazyObject(lambda: [state.form[name] for name in _tab_filters(tab)]),
+            "justice_fields": SimpleLazyObject(
+                lambda: [state.form[name] for name in forms.JUSTICE_FILTERS if name in state.form.fields]
+            ),
             # Who may not declare a site may still report one to the admins (§C.11).
             "can_declare_site": permissions.can_declare_site(user),
             "can_report_site": permissions.can_report_site(user),
@@ -176,23 +182,55 @@ def summarize(sites: QuerySet[Site]) -> dict:
     return sites.aggregate(sites=Count("*"), people=Sum("population_total"), minors=Sum("population_minors"))
 
 
-def filters_cache_key(request: HttpRequest, form: forms.SiteFilterForm, default_location: str) -> str:
-    """What the rendered filter panel depends on: the query string, the territories and justice filters offered,
-    the default location. Rendering its dozen DSFR field groups is the list's largest cost (docs/benchmarks.md), and
-    many people open the same few lists."""
-    parts = [
-        sorted(request.GET.lists()),
-        list(form.fields["localisation"].choices),  # the user's régions and départements, an EPCI or a commune
-        sorted(form.fields),  # the justice filters, for who may read justice
-        default_location,
-    ]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
+@dataclass(frozen=True)
+class FilterState:
+    """The list's filters as its page needs them: the cleaned values, the key of everything the filter panel shows
+    (`key`: its rendering is kept in the fragments cache), the default location, and the bound filter form — built
+    only when the panel must be rendered again (`form` is lazy when the values came from the cache)."""
+
+    cleaned_data: dict
+    key: str
+    default_location: str
+    form: forms.SiteFilterForm
+
+
+def filter_state(request: HttpRequest) -> FilterState:
+    """`filter_form`'s values without building the form when the same filters were cleaned a moment ago: binding and
+    cleaning the dozen filter fields (their choices copied for each form) was a tenth of the list's CPU. The key is
+    derived from everything the form is built from — the query string with the default location, the départements
+    and régions offered, an EPCI or commune chosen, the justice filters — so a cached value is the form's own."""
+    inputs = _filter_inputs(request)
+    key = hashlib.sha256(repr(inputs).encode()).hexdigest()
+    cleaned = caches["fragments"].get(f"list-filter-values:{key}")
+    if cleaned is None:
+        form = _bound_filter_form(inputs)
+        cleaned = form.cleaned_data
+        caches["fragments"].set(f"list-filter-values:{key}", cleaned, FILTER_VALUES_SECONDS)
+    else:
+        form = SimpleLazyObject(lambda: _bound_filter_form(inputs))
+    return FilterState(cleaned_data=cleaned, key=key, default_location=inputs.default_location, form=form)
 
 
 def filter_form(request: HttpRequest) -> tuple[forms.SiteFilterForm, str]:
     """The list's filter form bound to the query string, and the default location: without a `localisation`
     parameter, the list opens on the user's main intervention area (§C.9); "Tous vos territoires" is an explicit
     empty value."""
+    inputs = _filter_inputs(request)
+    return _bound_filter_form(inputs), inputs.default_location
+
+
+@dataclass(frozen=True)
+class _FilterInputs:
+    """Everything the filter form is built from (its `repr` is the filter state's cache key)."""
+
+    query: tuple[tuple[str, tuple[str, ...]], ...]  # the query string's values, the default location added
+    departements: tuple[tuple[str, str, str, str], ...]  # code, name, région code, région name
+    extra_location: tuple[str, str] | None
+    with_justice: bool
+    default_location: str
+
+
+def _filter_inputs(request: HttpRequest) -> _FilterInputs:
     user = request.user
     visible = Site.objects.visible_to(user)
     default_location = _main_area_location(user)
@@ -213,16 +251,28 @@ def filter_form(request: HttpRequest) -> tuple[forms.SiteFilterForm, str]:
             .values_list("code", "name", "region_id", "region__name")
         )
         caches["fragments"].set(key, rows, DEPARTEMENTS_CACHE_SECONDS)
-    departements = [_Territory(code, f"{name} ({code})") for code, name, _, _ in rows]
-    regions = sorted({_Territory(code, name) for _, _, code, name in rows}, key=lambda region: region.label)
-    form = forms.SiteFilterForm.from_query(
+    return _FilterInputs(
+        query=tuple((name, tuple(values)) for name, values in sorted(query.lists())),
+        departements=tuple(tuple(row) for row in rows),
+        extra_location=_epci_or_commune_choice(query.get("localisation", "")),
+        with_justice=permissions.resolve(user, "shantytown_justice.access").anywhere,
+        default_location=default_location,
+    )
+
+
+def _bound_filter_form(inputs: _FilterInputs) -> forms.SiteFilterForm:
+    departements = [_Territory(code, f"{name} ({code})") for code, name, _, _ in inputs.departements]
+    regions = sorted({_Territory(code, name) for _, _, code, name in inputs.departements}, key=lambda each: each.label)
+    query = QueryDict(mutable=True)
+    for name, values in inputs.query:
+        query.setlist(name, list(values))
+    return forms.SiteFilterForm.from_query(
         query,
         regions=regions,
         departements=departements,
-        extra_location=_epci_or_commune_choice(query.get("localisation", "")),
-        with_justice=permissions.resolve(user, "shantytown_justice.access").anywhere,
+        extra_location=inputs.extra_location,
+        with_justice=inputs.with_justice,
     )
-    return form, default_location
 
 
 def _main_area_location(user) -> str:
