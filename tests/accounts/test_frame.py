@@ -95,7 +95,7 @@ def redis_sessions(settings):
     server = redis.Redis.from_url(REDIS_URL)
     server.ping()  # Redis runs on every machine of this project (scripts/ensure-redis.sh in CI)
     prefix = f"test-{os.getpid()}-{id(settings)}"
-    settings.CACHES = {"default": {**cache_setting(REDIS_URL), "KEY_PREFIX": prefix}}
+    settings.CACHES = {**settings.CACHES, "default": {**cache_setting(REDIS_URL), "KEY_PREFIX": prefix}}
     settings.SESSION_ENGINE = session_engine("cache", settings.CACHES["default"])
     yield server
     for key in server.scan_iter(f"{prefix}:*"):

@@ -1,3 +1,5 @@
+import re
+
 from django.urls import NoReverseMatch, reverse
 
 from resorption.core.navigation import MAIN_NAVIGATION
@@ -50,3 +52,22 @@ def test_planned_sections_are_not_half_routed():
         reverse("settlements:list")
     except NoReverseMatch:
         assert "Sites" not in [item.label for item in MAIN_NAVIGATION]
+
+
+def test_the_frame_parts_rendered_once_per_process_are_the_same_for_everyone(client, db):
+    """The stylesheets and the footer are kept per process (base.html, `{% cache None … using="fragments" %}`): they
+    must hold nothing that depends on the visitor or the page."""
+    anonymous = client.get(reverse("core:legal")).content.decode()
+    client.force_login(UserFactory())
+    signed_in = client.get(reverse("dashboard:index")).content.decode()
+
+    def parts(html: str) -> tuple[list[str], str]:
+        stylesheets = re.findall(r'<link rel="stylesheet"[^>]*>', html)
+        footer = re.search(r"<footer.*?</footer>", html, re.S)
+        assert footer is not None
+        return stylesheets, footer.group(0)
+
+    assert parts(anonymous) == parts(signed_in)
+    stylesheets, footer = parts(signed_in)
+    assert any("dsfr" in link for link in stylesheets) and any("resorption.css" in link for link in stylesheets)
+    assert f'href="{reverse("core:legal")}"' in footer
