@@ -7,7 +7,8 @@ tool and measures each page alone.
 - Sites: a fixed sample of seeded site ids (open and closed) visible to the national admin.
 - Profile (`--profile`): each page is requested in-process, one request at a time, through Django's test client,
   with every query timed by a database execute wrapper; the medians of the process's CPU time, the SQL time and
-  the query count go in `sql.json`, and `EXPLAIN ANALYZE` of the slowest query of each page in
+  the query count go in `sql.json`, with the Python function calls of a request (cProfile: a figure machine noise
+  does not move), and `EXPLAIN ANALYZE` of the slowest query of each page in
   `explain-<page>.txt`. A page that does not answer 200 is recorded as such (the report shows it), not fatal.
 - Plans (pages with `check_plans`): `EXPLAIN (ANALYZE, BUFFERS)` of every query of one request, all kept in
   `plans-<page>.txt`; each sequential scan of a large table (over `LARGE_TABLE_ROWS` rows by the planner's
@@ -16,8 +17,10 @@ tool and measures each page alone.
 Usage: python bench/prepare.py OUTPUT_DIR [--profile]
 """
 
+import cProfile
 import json
 import os
+import pstats
 import random
 import re
 import statistics
@@ -50,6 +53,7 @@ from resorption.settlements.models import Site  # noqa: E402
 SESSIONS_PER_ACCOUNT = 20
 SAMPLE_SITES = 400
 PROFILE_RUNS = 15
+CALL_RUNS = 3
 LARGE_TABLE_ROWS = 10_000
 _SEQ_SCAN = re.compile(
     r"(?P<parallel>Parallel )?Seq Scan on (?P<table>\w+)(?: \w+)?\s+\(cost=[^)]*\)"
@@ -138,6 +142,18 @@ def explain(sql: str, params: tuple) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def python_calls(client: Client, page, rng: random.Random, fixture: dict) -> int:
+    """Python function calls per request (cProfile, mean of `CALL_RUNS` requests): the one figure of a page's cost
+    that other work on the machine does not move, to compare two runs made on a busy machine."""
+    profiler = cProfile.Profile()
+    for _ in range(CALL_RUNS):
+        url = page.url(rng, fixture)
+        profiler.enable()
+        client.get(url, secure=True)
+        profiler.disable()
+    return round(pstats.Stats(profiler).total_calls / CALL_RUNS)
+
+
 def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
     """Median SQL time, query count, in-process time and CPU time of each page (Django's test client, one request
     at a time); and the sequential scans of large tables in the plans of the pages with `check_plans`."""
@@ -186,6 +202,7 @@ def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
             results[page.name] = {"error": failed}
             continue
         results[page.name] = {
+            "python_calls": python_calls(client, page, rng, fixture),
             "sql_ms": round(statistics.median(sql_ms), 1),
             "queries": max(queries),
             "in_process_ms": round(statistics.median(total_ms), 1),

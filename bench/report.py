@@ -137,6 +137,8 @@ def page_table(run: Run) -> list[str]:
     for page in pages.PAGES:
         stats, alone, profile = run.load(page.name), run.alone(page.name), run.sql.get(page.name, {})
         cpu = _ms(profile.get("app_cpu_ms")) if profile else "—"
+        if profile.get("python_calls"):
+            cpu += f" ({profile['python_calls'] / 1000:.1f}k calls)"
         sql = f"{profile['sql_ms']:.1f} ({profile['queries']})" if "sql_ms" in profile else "—"
         targets, checks = page_checks(page, run, stats)
         met = _yes(all(checks)) if checks else "—"
@@ -190,7 +192,9 @@ def verdict(run: Run) -> list[str]:
         figures = sql.get(page.name, {})
         if "app_cpu_ms" not in figures:
             return "not measured"
-        return f"{figures['app_cpu_ms']:.1f} ms CPU, {figures['sql_ms']:.1f} ms SQL, {figures['queries']} queries"
+        calls = f", {figures['python_calls']:,} Python calls" if figures.get("python_calls") else ""
+        cost = f"{figures['app_cpu_ms']:.1f} ms CPU, {figures['sql_ms']:.1f} ms SQL, {figures['queries']} queries"
+        return cost + calls
 
     def met(page: pages.Page, names: tuple[str, ...]) -> bool:
         figures = sql.get(page.name, {})
