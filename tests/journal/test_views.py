@@ -34,6 +34,13 @@ pytestmark = pytest.mark.django_db
 SECRET = "Réunion confidentielle avec la préfecture mardi"
 
 
+def _page_queries(client, url: str) -> int:
+    """The queries of one GET of `url`, which must answer 200."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
 def journal_url(site, **query) -> str:
     url = reverse("journal:journal", kwargs={"site_id": site.pk})
     return url + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
@@ -669,10 +676,7 @@ def test_the_journal_page_costs_the_same_number_of_queries_whatever_the_number_o
     client.force_login(author)
 
     def count_queries() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(journal_url(site))
-        assert response.status_code == 200
-        return len(queries)
+        return _page_queries(client, journal_url(site))
 
     add_entries(2)
     few = count_queries()
@@ -1089,10 +1093,7 @@ def test_the_journal_page_reads_the_same_queries_for_one_entry_or_a_full_page(
     client.force_login(author)
 
     def count_queries() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(journal_url(site))
-        assert response.status_code == 200
-        return len(queries)
+        return _page_queries(client, journal_url(site))
 
     add_entries(1)
     client.get(journal_url(site))  # warm-up: the first page after sign-in stores the permission context
@@ -1111,9 +1112,7 @@ def test_a_page_without_targeted_messages_does_not_read_targets(client, author, 
     client.get(journal_url(site))  # warm-up
 
     def count_queries() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(journal_url(site)).status_code == 200
-        return len(queries)
+        return _page_queries(client, journal_url(site))
 
     public_only = count_queries()
     JournalEntryFactory(site=site, author=author, targeted=True, target_users=[target])
