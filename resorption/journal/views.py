@@ -10,7 +10,7 @@ entry the user may not read is a 404, like a missing one), checks the permission
 import datetime
 import hashlib
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from resorption.accounts import permissions
 from resorption.core.forms import parse_id
+from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
 from resorption.journal import services, territorial
 from resorption.journal.access import access_journal_entry
@@ -103,23 +104,10 @@ class _Urls:
     """The addresses of the site's entries and attachments, each from one `reverse()` per page rather than one per
     link."""
 
-    MARKER = "2147483647"
-    UUID_MARKER = uuid.UUID(int=0)
-
     def __init__(self, site_id: int):
-        self.edit = self._maker("journal:edit", site_id)
-        self.delete = self._maker("journal:delete", site_id)
-        url = reverse("journal:attachment", kwargs={"site_id": site_id, "attachment_uuid": self.UUID_MARKER})
-        self._attachment = url.rpartition(str(self.UUID_MARKER))
-
-    def attachment(self, attachment_uuid: uuid.UUID) -> str:
-        prefix, _, suffix = self._attachment
-        return f"{prefix}{attachment_uuid}{suffix}"
-
-    def _maker(self, name: str, site_id: int) -> Callable[[int], str]:
-        url = reverse(name, kwargs={"site_id": site_id, "entry_id": int(self.MARKER)})
-        prefix, _, suffix = url.rpartition(self.MARKER)
-        return lambda pk: f"{prefix}{pk}{suffix}"
+        self.edit = url_maker("journal:edit", "entry_id", site_id=site_id)
+        self.delete = url_maker("journal:delete", "entry_id", site_id=site_id)
+        self.attachment = url_maker("journal:attachment", "attachment_uuid", marker=uuid.UUID(int=0), site_id=site_id)
 
 
 def entry_rows(

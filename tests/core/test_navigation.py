@@ -71,3 +71,19 @@ def test_the_frame_parts_rendered_once_per_process_are_the_same_for_everyone(cli
     stylesheets, footer = parts(signed_in)
     assert any("dsfr" in link for link in stylesheets) and any("resorption.css" in link for link in stylesheets)
     assert f'href="{reverse("core:legal")}"' in footer
+
+
+def test_url_maker_gives_what_reverse_gives_for_any_value():
+    import uuid
+
+    from resorption.core.navigation import url_maker
+
+    site_page = url_maker("settlements:detail", "pk")
+    edit = url_maker("journal:edit", "entry_id", site_id=12)
+    attachment = url_maker("journal:attachment", "attachment_uuid", marker=uuid.UUID(int=0), site_id=12)
+    file_id = uuid.uuid4()
+
+    assert site_page(7) == reverse("settlements:detail", kwargs={"pk": 7})
+    assert site_page(21_474_836) == reverse("settlements:detail", kwargs={"pk": 21_474_836})  # the marker's digits
+    assert edit(345) == reverse("journal:edit", kwargs={"site_id": 12, "entry_id": 345})
+    assert attachment(file_id) == reverse("journal:attachment", kwargs={"site_id": 12, "attachment_uuid": file_id})

@@ -8,7 +8,6 @@ justice data the user may read, so that filtering cannot reveal a procedure on a
 
 import datetime
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, reduce
 from operator import or_
@@ -20,7 +19,6 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
@@ -28,6 +26,7 @@ from django.utils.translation import get_language
 from resorption.accounts import permissions
 from resorption.accounts.enums import AreaType
 from resorption.core.db import searches_planned_for_their_words
+from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
 from resorption.core.text import normalize_search
 from resorption.settlements import forms
@@ -141,7 +140,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
     summary = summarize(sites)
     ordered = with_row_data(sites).order_by(*SORTS[filters.get("tri") or forms.Sort.UPDATED])
     page = _CountedPaginator(ordered, PAGE_SIZE, count=summary["sites"]).get_page(request.GET.get("page"))
-    site_url = site_url_maker()
+    site_url = url_maker("settlements:detail", "pk")
     return render(
         request,
         "settlements/site_list.html",
@@ -404,13 +403,6 @@ def _tabs(query: QueryDict, current: str) -> list[dict]:
 def with_row_data(sites: QuerySet[Site]) -> QuerySet[Site]:
     """`sites` with what `list_row` reads and nothing else (`LIST_COLUMNS`)."""
     return sites.select_related("commune").only(*LIST_COLUMNS)
-
-
-def site_url_maker() -> Callable[[int], str]:
-    """The site page's URL for any site from one `reverse()`, rather than one per row."""
-    marker = "2147483647"
-    prefix, _, suffix = reverse("settlements:detail", kwargs={"pk": int(marker)}).partition(marker)
-    return lambda pk: f"{prefix}{pk}{suffix}"
 
 
 def list_row(site: Site, *, url: str = "") -> dict[str, Any]:
