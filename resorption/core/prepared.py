@@ -12,20 +12,31 @@ Django's own row converters and related-object populators (as `ModelIterable` do
 everything the queryset depends on besides the values** (the database alias is added to it): two requests with the
 same key get the same SQL. tests/core/test_prepared.py checks the objects equal the ORM's on SQLite and PostgreSQL.
 
+A prepared query gives model instances, or plain rows for a `values()` / `values_list()` queryset (dicts, tuples or,
+with `flat=True`, single values), converted as Django converts them. A query whose number of values varies — an
+`IN` over the ids of a page — is prepared for a fixed number of holes by `padded`, which fills the list up with an id
+no row has.
+
 What is not prepared: `prefetch_related` lookups run after the main query, through Django as usual; querysets with
-`select_for_update`, `values()`, `union` or `extra()`-style SQL are refused rather than half supported.
+`select_for_update`, `values_list(named=True)`, `union` or `extra()`-style SQL are refused rather than half supported.
 """
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet, prefetch_related_objects
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 # Values no filter of ours uses, one per hole (hole i is FIRST_SENTINEL - i): positive and within the range of a
 # 32-bit integer column, since Django turns a comparison with a value outside a column's range into « no rows » or
@@ -33,22 +44,40 @@ from django.db.models.query import ModelIterable, get_related_populators
 FIRST_SENTINEL = 2_091_826_405
 
 
+# What `padded` fills a list of ids up with: no row has it (ids start at 1).
+NO_ID = 0
+# The plain rows a prepared query may give, by the iterable class of its queryset.
+_ROW_SHAPES = {ValuesIterable: "dicts", ValuesListIterable: "tuples", FlatValuesListIterable: "flat"}
+
+
 def sentinels(count: int) -> tuple[int, ...]:
     return tuple(FIRST_SENTINEL - index for index in range(count))
+
+
+def padded(ids: Collection[int], size: int) -> tuple[int, ...]:
+    """`ids` filled up to `size` values with `NO_ID`, for a query prepared with `size` holes in an `IN (…)`: the same
+    SQL whatever the number of ids, up to `size`."""
+    if len(ids) > size:
+        raise ValueError(f"{len(ids)} ids given, at most {size} expected.")
+    return (*ids, *(NO_ID,) * (size - len(ids)))
 
 
 class PreparedQuery[M: Model]:
     """One queryset, compiled once: `fetch(*values)` runs it with `values` in place of the sentinels it was built
     with (`sentinels(n)`) and returns the model instances, with their `select_related` objects, annotations and
-    prefetches."""
+    prefetches — or, for a `values()` / `values_list()` queryset, its rows as the ORM gives them."""
 
     def __init__(self, queryset: QuerySet[M], holes: int):
-        if queryset._iterable_class is not ModelIterable:
-            raise ValueError("Only querysets of model instances can be prepared (no values(), no values_list()).")
+        iterable = queryset._iterable_class
+        if iterable is not ModelIterable and iterable not in _ROW_SHAPES:
+            raise ValueError(
+                "Only querysets of model instances or of plain values can be prepared (no values_list(named=True))."
+            )
         if queryset.query.select_for_update or queryset.query.combinator or queryset._known_related_objects:
             raise ValueError("This queryset cannot be prepared: it locks rows, combines queries or is a relation's.")
         self.using = queryset.db
         self.holes = holes
+        self.sliced = queryset.query.is_sliced
         compiler = queryset.query.get_compiler(using=self.using)
         try:
             self.sql, params = compiler.as_sql()
@@ -66,6 +95,19 @@ class PreparedQuery[M: Model]:
                 raise ValueError(f"The sentinel {sentinel} is not among the query's parameters.")
             self.positions.append(where)
         self.compiler = compiler
+        self.rows = _ROW_SHAPES.get(iterable)
+        if self.rows is not None:
+            # As the values iterables read them: the columns asked for (not those added for the ordering), converted.
+            self.columns = compiler.col_count
+            self.converters = compiler.get_converters([column for column, _, _ in compiler.select[: self.columns]])
+            query = queryset.query
+            self.names = (
+                list(query.selected)
+                if query.selected
+                else [*query.extra_select, *query.values_select, *query.annotation_select]
+            )
+            self.prefetches = ()
+            return
         self.converters = compiler.get_converters([column for column, _, _ in compiler.select])
         klass_info = compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -79,7 +121,7 @@ class PreparedQuery[M: Model]:
         self.annotations = list(compiler.annotation_col_map.items())
         self.prefetches = tuple(queryset._prefetch_related_lookups)
 
-    def fetch(self, *values: Any) -> list[M]:
+    def _params(self, values: tuple) -> list:
         if len(values) != self.holes:
             raise TypeError(f"This query takes {self.holes} values, not {len(values)}.")
         if self.sql is None:
@@ -88,9 +130,36 @@ class PreparedQuery[M: Model]:
         for value, where in zip(values, self.positions, strict=True):
             for index in where:
                 params[index] = value
+        return params
+
+    def count(self, *values: Any) -> int:
+        """How many rows `fetch(*values)` gives, counted by the database over the stored SQL (prepare a lean
+        queryset for counting — `order_by()`, `values_list("pk")` — rather than a page's)."""
+        params = self._params(values)
+        if self.sql is None:
+            return 0
         with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(f"SELECT COUNT(*) FROM ({self.sql}) AS prepared_count", params)
+            return cursor.fetchone()[0]
+
+    def fetch(self, *values: Any, window: tuple[int, int] | None = None) -> list[Any]:
+        """The rows for `values`; `window=(offset, limit)` keeps `limit` rows from the `offset`-th (a page), for a
+        queryset that is not sliced itself."""
+        params = self._params(values)
+        if self.sql is None:
+            return []
+        sql = self.sql
+        if window is not None:
+            if self.sliced:
+                raise ValueError("This query is sliced already: it takes no window.")
+            offset, limit = window
+            sql += " LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
+        if self.rows is not None:
+            return self._plain(rows)
         if self.converters:
             rows = list(self.compiler.apply_converters(rows, self.converters))
         objects = []
@@ -104,6 +173,18 @@ class PreparedQuery[M: Model]:
         if self.prefetches and objects:
             prefetch_related_objects(objects, *self.prefetches)
         return objects
+
+    def _plain(self, rows: list[tuple]) -> list[Any]:
+        if len(rows) and len(rows[0]) > self.columns:
+            rows = [row[: self.columns] for row in rows]
+        if self.converters:
+            rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
+        if self.rows == "flat":
+            return [row[0] for row in rows]
+        if self.rows == "dicts":
+            names = self.names
+            return [dict(zip(names, row, strict=True)) for row in rows]
+        return list(rows)
 
 
 class PreparedQueries[M: Model]:
@@ -124,7 +205,11 @@ class PreparedQueries[M: Model]:
             self._model = apps.get_model(self._model)
         return self._model
 
-    def fetch(self, key: Hashable, build: Callable[..., QuerySet[M]], *values: Any) -> list[M]:
+    def fetch(self, key: Hashable, build: Callable[..., QuerySet[M]], *values: Any) -> list[Any]:
+        return self.query(key, build, len(values)).fetch(*values)
+
+    def query(self, key: Hashable, build: Callable[..., QuerySet[M]], holes: int) -> PreparedQuery[M]:
+        """The prepared query of `key` (built by `build(*sentinels(holes))` the first time), to `fetch` or `count`."""
         using = router.db_for_read(self.model)
         full_key = (using, key)
         with self._lock:
@@ -132,15 +217,15 @@ class PreparedQueries[M: Model]:
             if query is not None:
                 self._queries.move_to_end(full_key)
         if query is None:
-            queryset = build(*sentinels(len(values))).using(using)
+            queryset = build(*sentinels(holes)).using(using)
             if queryset.model is not self.model:
                 raise TypeError(f"{self.model.__name__} queries were asked, {queryset.model.__name__} built.")
-            query = PreparedQuery(queryset, len(values))
+            query = PreparedQuery(queryset, holes)
             with self._lock:
                 self._queries[full_key] = query
                 while len(self._queries) > self.size:
                     self._queries.popitem(last=False)
-        return query.fetch(*values)
+        return query
 
     def clear(self) -> None:
         with self._lock:

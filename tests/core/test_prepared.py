@@ -4,7 +4,7 @@ import pytest
 from django.db.models import Count, F, Q
 from django.db.models.query import QuerySet
 
-from resorption.core.prepared import PreparedQueries, PreparedQuery, sentinels
+from resorption.core.prepared import NO_ID, PreparedQueries, PreparedQuery, padded, sentinels
 from resorption.settlements.models import Site
 from resorption.territories.models import Commune
 from tests.settlements.factories import SiteFactory, SiteOwnerFactory
@@ -75,8 +75,8 @@ def test_a_value_used_twice_is_put_in_each_place():
 
 def test_what_cannot_be_prepared_is_refused():
     (hole,) = sentinels(1)
-    with pytest.raises(ValueError, match="model instances"):
-        PreparedQuery(Site.objects.filter(pk=hole).values("pk"), 1)
+    with pytest.raises(ValueError, match="named=True"):
+        PreparedQuery(Site.objects.filter(pk=hole).values_list("pk", named=True), 1)
     with pytest.raises(ValueError, match="not among the query's parameters"):
         PreparedQuery(Site.objects.filter(pk=1), 1)
     with pytest.raises(ValueError, match="locks rows"):
@@ -116,3 +116,64 @@ def test_a_filter_nothing_can_match_runs_no_query(django_assert_num_queries):
     prepared = PreparedQuery(Site.objects.filter(pk__in=[]).filter(pk=sentinels(1)[0]), 1)
     with django_assert_num_queries(0):
         assert prepared.fetch(1) == []
+
+
+def _site_values(commune_id, population) -> QuerySet[Site]:
+    # Converted columns (a date, a decimal coordinate, an annotation), a join, and an ordering on a column not asked.
+    return (
+        Site.objects.filter(commune_id=commune_id, population_total__gte=population)
+        .annotate(owners_count=Count("owners"))
+        .order_by("-population_total", "pk")
+    )
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda qs: qs.values("pk", "declared_at", "latitude", "commune__name", "owners_count"),
+        lambda qs: qs.values_list("pk", "declared_at", "latitude", "commune__name", "owners_count"),
+        lambda qs: qs.values_list("declared_at", flat=True),
+    ],
+    ids=["values", "values_list", "flat"],
+)
+def test_plain_rows_are_the_orms_rows(shape):
+    commune = CommuneFactory()
+    for population in (20, 30, 30, 80):
+        SiteOwnerFactory(site=SiteFactory(commune=commune, population_total=population))
+
+    prepared = PreparedQuery(shape(_site_values(*sentinels(2))), 2)
+
+    expected = list(shape(_site_values(commune.pk, 25)))
+    assert len(expected) == 3
+    assert prepared.fetch(commune.pk, 25) == expected
+    assert prepared.fetch(commune.pk, 100) == list(shape(_site_values(commune.pk, 100))) == []
+
+
+def test_a_padded_list_of_ids_runs_the_same_query_for_any_number_of_ids(django_assert_num_queries):
+    sites = [SiteFactory() for _ in range(3)]
+    prepared = PreparedQuery(Site.objects.filter(pk__in=sentinels(4)).order_by("pk").values_list("pk", flat=True), 4)
+
+    assert prepared.fetch(*padded([sites[0].pk, sites[2].pk], 4)) == [sites[0].pk, sites[2].pk]
+    assert prepared.fetch(*padded([each.pk for each in sites], 4)) == [each.pk for each in sites]
+    assert padded([], 2) == (NO_ID, NO_ID)
+    with pytest.raises(ValueError, match="at most 4"):
+        padded(range(5), 4)
+
+
+def test_a_window_and_a_count_of_the_stored_query():
+    commune = CommuneFactory()
+    sites = [SiteFactory(commune=commune, population_total=20 + index) for index in range(5)]
+    prepared = PreparedQuery(
+        Site.objects.filter(commune_id=sentinels(1)[0]).order_by("-population_total").values_list("pk", flat=True), 1
+    )
+
+    newest_first = [each.pk for each in reversed(sites)]
+    assert prepared.fetch(commune.pk, window=(0, 2)) == newest_first[:2]
+    assert prepared.fetch(commune.pk, window=(2, 2)) == newest_first[2:4]
+    assert prepared.fetch(commune.pk, window=(4, 2)) == newest_first[4:]
+    assert prepared.count(commune.pk) == 5
+    assert prepared.count("00000") == 0
+    with pytest.raises(ValueError, match="sliced already"):
+        PreparedQuery(Site.objects.filter(pk=sentinels(1)[0])[:1], 1).fetch(1, window=(0, 1))
+    nothing = PreparedQuery(Site.objects.filter(pk__in=[]).filter(pk=sentinels(1)[0]), 1)
+    assert nothing.count(1) == 0
