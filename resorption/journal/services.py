@@ -7,7 +7,8 @@ user's sight), checks the permission in `accounts.permissions` (`PermissionDenie
 `target_organizations`, `target_users`, `tags`, `files`, `health_date`, `health_interventions`, `reason`).
 
 Reads: `entries_for(user, site)` and `attachment_for(user, site, uuid)`, which apply the audience rule of §A.6 before
-anything reaches a page or a file download; `entry_details` (the tags, targets and attachments of a page of
+anything reaches a page or a file download; `ReadableEntries` (the same entries for the journal page's paginator,
+through queries compiled once per process); `entry_details` (the tags, targets and attachments of a page of
 entries); `audience_choices(site)` (who a custom audience may name), searched by `audience_search` for the posting
 form's picker.
 
@@ -31,7 +32,7 @@ from django.utils import timezone
 from resorption.accounts import permissions
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Organization, User
-from resorption.core.prepared import PreparedQueries
+from resorption.core.prepared import PreparedQueries, padded
 from resorption.core.text import normalize_search
 from resorption.emails.services import email_queue
 from resorption.journal import antivirus, signals
@@ -84,18 +85,55 @@ ENTRY_PAGE_FIELDS = (
 )
 
 
-def entries_for(user: User, site: Site, *, kind: str | None = None, tag: str | None = None) -> QuerySet:
+def entries_for(user: User, site: Site | int, *, kind: str | None = None, tag: str | None = None) -> QuerySet:
     """The entries of the site's journal the user may read, newest first, not deleted, as dicts of what the journal
     page shows of their own row and of their author (`ENTRY_PAGE_FIELDS`): plain values cost a fraction of the
     model instances of an entry, its author and his organisation. What the page shows around them — tags, targets,
     attachments — is read for one page of entries by `entry_details`. `kind` keeps one kind of entry; `tag` (a tag
-    uid) the entries carrying that tag."""
-    entries = site.journal_entries.alive().readable_by(user)
+    uid) the entries carrying that tag. `site` may be given by its id."""
+    site_id = site if isinstance(site, int) else site.pk
+    entries = JournalEntry.objects.filter(site_id=site_id).alive().readable_by(user)
     if kind is not None:
         entries = entries.filter(kind=kind)
     if tag:
         entries = entries.filter(tags__uid=tag)
     return entries.values(*ENTRY_PAGE_FIELDS)
+
+
+# The journal page's queries, compiled once per process (`resorption.core.prepared`, decision 0015): a page of entries
+# and their count for the readers of the same entries, the details of up to `PAGE_SIZE` entries at a time.
+PAGE_SIZE = 20
+_ENTRY_PAGES = PreparedQueries(JournalEntry)
+_ENTRY_COUNTS = PreparedQueries(JournalEntry)
+
+
+class ReadableEntries:
+    """`entries_for(user, site, kind=…, tag=…)` for Django's `Paginator`: counted and read one page at a time by
+    queries compiled once per process for the users who read the same entries (`permissions.journal_entries_key`)."""
+
+    ordered = True  # newest first, as `entries_for`
+
+    def __init__(self, user: User, site: Site, *, kind: str | None = None, tag: str | None = None):
+        self._user = user
+        self._kind = kind
+        self._key = (kind, bool(tag), permissions.journal_entries_key(user))
+        self._values = (site.pk, tag) if tag else (site.pk,)
+
+    def _build(self, site_id: int, tag: str | None = None) -> QuerySet:
+        return entries_for(self._user, site_id, kind=self._kind, tag=None if tag is None else str(tag))
+
+    def count(self) -> int:
+        counted = _ENTRY_COUNTS.query(
+            self._key, lambda *values: self._build(*values).order_by().values_list("pk", flat=True), len(self._values)
+        )
+        return counted.count(*self._values)
+
+    def __getitem__(self, window: slice) -> list[dict]:
+        start, stop = window.start or 0, window.stop
+        if window.step is not None or stop is None:
+            raise TypeError("Journal entries are read by pages: [start:stop].")
+        page = _ENTRY_PAGES.query(self._key, self._build, len(self._values))
+        return page.fetch(*self._values, window=(start, stop - start))
 
 
 @dataclass(frozen=True)
@@ -137,38 +175,66 @@ def entry_details(entries: Sequence[dict], *, tags: Sequence[Tag]) -> dict[int, 
     if not details:
         return details
     carried: dict[int, set[int]] = {pk: set() for pk in details}
-    links = JournalEntry.tags.through.objects.filter(journalentry_id__in=details)
-    for entry_id, tag_id in links.values_list("journalentry_id", "tag_id"):
+    for entry_id, tag_id in _detail_rows("tags", list(details)):
         carried[entry_id].add(tag_id)
     for pk, tag_ids in carried.items():
         if tag_ids:
             details[pk].tags = [tag for tag in tags if tag.pk in tag_ids]
     targeted = [entry["pk"] for entry in entries if not entry["is_public"]]
     if targeted:
-        organizations = (
-            JournalEntry.target_organizations.through.objects.filter(journalentry_id__in=targeted)
+        for entry_id, organization_id, name in _detail_rows("target_organizations", targeted):
+            details[entry_id].target_organizations[organization_id] = name
+        for entry_id, user_id, first_name, last_name, organization in _detail_rows("target_users", targeted):
+            details[entry_id].target_users[user_id] = f"{first_name} {last_name} ({organization})"
+    for entry_id, *values in _detail_rows("attachments", list(details)):
+        details[entry_id].attachments.append(AttachmentFile(*values))
+    return details
+
+
+# The queries of `entry_details`, by name: each takes the ids of `PAGE_SIZE` entries (`padded`).
+_DETAILS = {
+    "tags": (
+        PreparedQueries(JournalEntry.tags.through),
+        lambda *ids: JournalEntry.tags.through.objects.filter(journalentry_id__in=ids).values_list(
+            "journalentry_id", "tag_id"
+        ),
+    ),
+    "target_organizations": (
+        PreparedQueries(JournalEntry.target_organizations.through),
+        lambda *ids: (
+            JournalEntry.target_organizations.through.objects.filter(journalentry_id__in=ids)
             .order_by("organization__name", "organization_id")
             .values_list("journalentry_id", "organization_id", "organization__name")
-        )
-        for entry_id, organization_id, name in organizations:
-            details[entry_id].target_organizations[organization_id] = name
-        people = (
-            JournalEntry.target_users.through.objects.filter(journalentry_id__in=targeted)
+        ),
+    ),
+    "target_users": (
+        PreparedQueries(JournalEntry.target_users.through),
+        lambda *ids: (
+            JournalEntry.target_users.through.objects.filter(journalentry_id__in=ids)
             .order_by("user__last_name", "user__first_name", "user_id")
             .values_list(
                 "journalentry_id", "user_id", "user__first_name", "user__last_name", "user__organization__name"
             )
-        )
-        for entry_id, user_id, first_name, last_name, organization in people:
-            details[entry_id].target_users[user_id] = f"{first_name} {last_name} ({organization})"
-    attachments = (
-        Attachment.objects.filter(entry_id__in=details)
-        .order_by("pk")
-        .values_list("entry_id", "uuid", "original_name", "size", "content_type")
-    )
-    for entry_id, *values in attachments:
-        details[entry_id].attachments.append(AttachmentFile(*values))
-    return details
+        ),
+    ),
+    "attachments": (
+        PreparedQueries(Attachment),
+        lambda *ids: (
+            Attachment.objects.filter(entry_id__in=ids)
+            .order_by("pk")
+            .values_list("entry_id", "uuid", "original_name", "size", "content_type")
+        ),
+    ),
+}
+
+
+def _detail_rows(name: str, entry_ids: Sequence[int]) -> list[tuple]:
+    """The rows of the detail query `name` for these entries, `PAGE_SIZE` entries per query."""
+    queries, build = _DETAILS[name]
+    rows = []
+    for start in range(0, len(entry_ids), PAGE_SIZE):
+        rows += queries.fetch(name, build, *padded(entry_ids[start : start + PAGE_SIZE], PAGE_SIZE))
+    return rows
 
 
 @dataclass(frozen=True)

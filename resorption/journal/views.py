@@ -32,6 +32,7 @@ from resorption.accounts import permissions
 from resorption.core.forms import parse_id
 from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
+from resorption.core.prepared import PreparedQueries
 from resorption.journal import services, territorial
 from resorption.journal.access import access_journal_entry
 from resorption.journal.enums import EntryKind, HealthIntervention
@@ -42,7 +43,7 @@ from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
 from resorption.territories.models import Commune, clean_search_term
 
-PAGE_SIZE = 20
+PAGE_SIZE = services.PAGE_SIZE
 # Query-string values of the tabs (French, as users see them in the address bar).
 TABS = {"messages": EntryKind.MESSAGE, "sanitaire": EntryKind.HEALTH}
 TAB_LABELS = {"messages": "Messages", "sanitaire": "Suivi sanitaire"}
@@ -54,6 +55,8 @@ RECIPIENTS_QUERY = "q"
 SEARCH_RECIPIENTS = "destinataires_recherche"
 # How long a process keeps the rendered fields of a blank posting form (their key changes with the tags anyway).
 BLANK_FORM_SECONDS = 3600
+# How many rendered entries a process keeps (`entry_html`): a few megabytes, the entries of the journals read lately.
+ENTRY_HTML_CACHE = 4096
 
 
 @dataclass(frozen=True)
@@ -77,16 +80,21 @@ class EntryRow:
     edited: bool
     badges: str  # the badges group, rendered (`entry_badges`)
     is_public: bool
-    targets: list[str]  # organisations, then people with their organisation
+    targets: tuple[str, ...]  # organisations, then people with their organisation
     is_health: bool
     health_date: str
-    health_interventions: list[str]
+    health_interventions: tuple[str, ...]
     body: str
-    attachments: list[AttachmentLink]
+    attachments: tuple[AttachmentLink, ...]
     can_edit: bool
     can_delete: bool
     edit_url: str
     delete_url: str
+
+    @property
+    def html(self) -> str:
+        """The entry's content, rendered (`entry_html`)."""
+        return entry_html(self)
 
 
 @dataclass(frozen=True)
@@ -145,15 +153,15 @@ def entry_rows(
                     tags=tuple((tag.label, tag.is_alert) for tag in around.tags),
                 ),
                 is_public=is_public,
-                targets=around.target_labels,
+                targets=tuple(around.target_labels),
                 is_health=is_health,
                 health_date=_day(entry["health_date"], language) if entry["health_date"] else "",
-                health_interventions=[label for value, label in HealthIntervention.choices if value in interventions],
+                health_interventions=tuple(label for value, label in _INTERVENTIONS if value in interventions),
                 body=entry["body"],
-                attachments=[
+                attachments=tuple(
                     AttachmentLink(urls.attachment(each.uuid), each.name, filesizeformat(each.size), each.is_image)
                     for each in around.attachments
-                ],
+                ),
                 can_edit=actions and permissions.can_edit_journal_entry(user, readable),
                 can_delete=actions and permissions.can_delete_journal_entry(user, readable),
                 edit_url=urls.edit(pk),
@@ -161,6 +169,23 @@ def entry_rows(
             )
         )
     return rows
+
+
+_INTERVENTIONS = tuple(HealthIntervention.choices)
+_TAGS = PreparedQueries(Tag, size=1)
+
+
+def _every_tag() -> list[Tag]:
+    """Every tag, retired ones included, in their order (one query, compiled once per process)."""
+    return _TAGS.fetch("every tag", Tag.objects.all)
+
+
+@lru_cache(maxsize=ENTRY_HTML_CACHE)
+def entry_html(row: EntryRow) -> str:
+    """The content of an entry's article (journal/includes/entry.html, partial `content`), rendered once per process
+    for each content: the row holds everything it shows, in words, and what the reader may do with it, so that two
+    equal rows are the same markup. The page's twenty entries were the largest part of its rendering."""
+    return render_to_string("journal/includes/entry.html#content", {"row": row})
 
 
 @lru_cache(maxsize=1024)
@@ -237,7 +262,7 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
         tab = "messages"
     kind = TABS[tab]
     # Every tag in one query: the active ones are offered (form, filter), retired ones still show on their entries.
-    every_tag = list(Tag.objects.all())
+    every_tag = _every_tag()
     tags = [tag for tag in every_tag if tag.active]
     can_post = permissions.can_post_in_journal(user, site)
 
@@ -287,7 +312,7 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
     blank_fields = blank_form_fields(form, kind=kind, tags=tags) if form and request.method == "GET" else None
     known_tags = {tag.uid: tag for tag in tags}
     selected_tag = known_tags.get(request.GET.get("etiquette", ""))
-    entries = services.entries_for(user, site, kind=kind, tag=selected_tag.uid if selected_tag else None)
+    entries = services.ReadableEntries(user, site, kind=kind, tag=selected_tag.uid if selected_tag else None)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     # The health tab opens with the territorial messages addressed to the site's département (§I.2).
     territorial_messages = None
@@ -431,7 +456,7 @@ def entry_delete(request: HttpRequest, site_id: int, entry_id: int) -> HttpRespo
         "journal/entry_delete.html",
         {
             "site": site,
-            "row": entry_rows(user, site, shown, tags=list(Tag.objects.all()), actions=False)[0],
+            "row": entry_rows(user, site, shown, tags=_every_tag(), actions=False)[0],
             "form": form,
             "moderating": moderating,
             "back_url": _journal_url(site, _tab_of(entry), f"message-{entry.pk}"),

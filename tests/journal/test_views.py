@@ -1118,3 +1118,69 @@ def test_a_page_without_targeted_messages_does_not_read_targets(client, author, 
     JournalEntryFactory(site=site, author=author, targeted=True, target_users=[target])
 
     assert count_queries() == public_only + 2  # the organisations and the people it targets
+
+
+# Pages of entries and markup kept per process (issue 8) --------------------------------------------------------------
+
+
+def _messages_shown(html_text: str) -> list[str]:
+    return re.findall(r"Message numéro (\d+)\b", html_text)
+
+
+def test_the_journal_is_paged_newest_first_among_what_the_reader_may_read(client, author, bystander, target, site):
+    now = timezone.now()
+    for number in range(1, 26):  # 25 public messages, number 25 the newest
+        JournalEntryFactory(
+            site=site, body=f"Message numéro {number}", created_at=now - datetime.timedelta(hours=30 - number)
+        )
+    for number in range(26, 31):  # 5 newer messages to `target` alone
+        JournalEntryFactory(
+            site=site,
+            body=f"Message numéro {number}",
+            targeted=True,
+            target_users=[target],
+            created_at=now - datetime.timedelta(minutes=31 - number),
+        )
+
+    assert _messages_shown(page(client, target, site)) == [str(number) for number in range(30, 10, -1)]
+    assert _messages_shown(page(client, target, site, page=2)) == [str(number) for number in range(10, 0, -1)]
+    # The bystander's pages hold the public messages only, counted without the others.
+    first = page(client, bystander, site)
+    assert _messages_shown(first) == [str(number) for number in range(25, 5, -1)]
+    assert 'title="Page 2"' in first and 'title="Page 3"' not in first
+    assert _messages_shown(page(client, bystander, site, page=2)) == [str(number) for number in range(5, 0, -1)]
+    # A tag narrows the pages and their count.
+    canicule = TagFactory(uid="canicule")
+    JournalEntryFactory(site=site, body="Message numéro 31", tags=[canicule])
+    tagged = page(client, bystander, site, etiquette="canicule")
+    assert _messages_shown(tagged) == ["31"] and 'title="Page 2"' not in tagged
+
+
+def test_a_message_is_rendered_once_per_content_and_again_when_it_changes(client, author, bystander, site):
+    entry = JournalEntryFactory(site=site, author=author, body="Première version")
+    client.force_login(author)
+
+    def contents(response) -> int:
+        # Django's test instrumentation records each render; a partial under its own name.
+        return sum(1 for each in response.templates if each.name == "content")
+
+    first = client.get(journal_url(site))
+    again = client.get(journal_url(site))
+    assert contents(first) == 1 and contents(again) == 0
+    assert "Première version" in text(again) and "Modifier" in text(again)
+
+    # Another reader may do other things with it: his own markup, without the author's links.
+    client.force_login(bystander)
+    theirs = client.get(journal_url(site))
+    assert contents(theirs) == 1
+    assert "Première version" in text(theirs) and "Modifier<" not in theirs.content.decode()
+
+    # Edited, it is rendered again with its new words.
+    client.force_login(author)
+    response = client.post(
+        reverse("journal:edit", kwargs={"site_id": site.pk, "entry_id": entry.pk}), {"body": "Seconde version"}
+    )
+    assert response.status_code == 302
+    edited = client.get(journal_url(site))
+    assert contents(edited) == 1
+    assert "Seconde version" in text(edited) and "Première version" not in text(edited)

@@ -189,4 +189,4 @@ def test_who_was_notified_of_a_page_of_messages_is_read_in_one_query(
         ("Lola Martin", DeliveryStatus.SENT),
         ("Arthur Zola", DeliveryStatus.SENT),
     ]
-    assert notified[pending.pk].pending and notified[pending.pk].recipients == []
+    assert notified[pending.pk].pending and notified[pending.pk].recipients == ()
