@@ -44,6 +44,14 @@ NAME_MAX_LENGTH = 35
 # "12 rue X, 33000 Bordeaux" → "12 rue X": a 5-digit postal code and everything after it.
 _POSTCODE_AND_CITY = re.compile(r"\b\d{5}\b.*$")
 
+
+def simple_address(address: str) -> str:
+    """An address without its postal code and commune (§C.1 `addressSimple`): `Site.address_simple`, for the pages
+    that read sites as plain values."""
+    street = _POSTCODE_AND_CITY.sub("", address).strip().rstrip(",").strip()
+    return street or "Pas d'adresse précise"
+
+
 # Site columns holding each section's status, kept in step by `Site.save()` from `living_conditions` (list filters
 # "section mauvaise ou inconnue", §C.9, read them). Derived, so left out of history.
 STATUS_FIELDS: dict[str, str] = {section: f"{section}_status" for section in living_conditions.SECTION_RULES}
@@ -710,8 +718,7 @@ class Site(models.Model):
     @property
     def address_simple(self) -> str:
         """The address without its postal code and commune (§C.1 `addressSimple`)."""
-        street = _POSTCODE_AND_CITY.sub("", self.address).strip().rstrip(",").strip()
-        return street or "Pas d'adresse précise"
+        return simple_address(self.address)
 
     @property
     def display_name(self) -> str:

@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.encoding import force_str
 from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
@@ -30,8 +31,8 @@ from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
 from resorption.core.text import normalize_search
 from resorption.settlements import forms
-from resorption.settlements.enums import LivingConditionSection, LivingConditionStatus
-from resorption.settlements.models import STATUS_FIELDS, Site, SiteActor
+from resorption.settlements.enums import LivingConditionSection, LivingConditionStatus, SiteStatus
+from resorption.settlements.models import STATUS_FIELDS, Site, SiteActor, simple_address
 from resorption.settlements.views.detail import STATUS_BADGES
 from resorption.territories.enums import OVERSEAS_REGION_CODES
 from resorption.territories.location import Territories, sites_in_q
@@ -72,14 +73,16 @@ SORTS = {
     forms.Sort.DECLARED: ("-declared_at", "-pk"),
 }
 BAD_OR_UNKNOWN = (LivingConditionStatus.BAD, LivingConditionStatus.UNKNOWN)
-# What a row shows (`list_row`, `with_row_data`): a site has about 110 columns, and building 30 whole sites costs a
-# third more CPU than building them with these alone (docs/decisions/0010-template-engine.md).
+# What a row shows (`list_row`, `with_row_data`), read as plain values: a site has about 110 columns, and building 30
+# sites as model instances, even deferred to these columns, cost more than the rest of the rows' work
+# (docs/decisions/0010-template-engine.md).
 LIST_COLUMNS = (
+    "pk",
     "address",
     "name",
     "heatwave",
     "commune__name",
-    "commune__departement",
+    "commune__departement_id",
     "population_total",
     "field_type",
     "status",
@@ -89,6 +92,8 @@ LIST_COLUMNS = (
     "updated_at",
     *STATUS_FIELDS.values(),
 )
+_FIELD_TYPES = dict(Site._meta.get_field("field_type").flatchoices)
+_CLOSING_CAUSES = dict(Site._meta.get_field("closing_cause").flatchoices)
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "tabs": _tabs(request.GET, tab),
             "summary": {key: value or 0 for key, value in summary.items()},
             "rows": [
-                {"html": row_html(list_row(site, url=site_url(site.pk)), is_open_tab=tab == forms.Tab.OPEN)}
+                {"html": row_html(list_row(site, url=site_url(site["pk"])), is_open_tab=tab == forms.Tab.OPEN)}
                 for site in page
             ],
             "page": page,
@@ -400,36 +405,38 @@ def _tabs(query: QueryDict, current: str) -> list[dict]:
     return tabs
 
 
-def with_row_data(sites: QuerySet[Site]) -> QuerySet[Site]:
-    """`sites` with what `list_row` reads and nothing else (`LIST_COLUMNS`)."""
-    return sites.select_related("commune").only(*LIST_COLUMNS)
+def with_row_data(sites: QuerySet[Site]) -> QuerySet:
+    """`sites` as dicts of what `list_row` reads and nothing else (`LIST_COLUMNS`)."""
+    return sites.values(*LIST_COLUMNS)
 
 
-def list_row(site: Site, *, url: str = "") -> dict[str, Any]:
-    """One line of the list (and of its printout) with its values already in words. A dict rather than the site
-    itself: the template reads a dict key at once, while each `row.site.commune.name` tries a key, an attribute and an
-    index on every object of the chain — most of the list's rendering time (docs/decisions/0010-template-engine.md).
-    Reads only `LIST_COLUMNS`."""
-    commune = site.commune
+def list_row(site: dict[str, Any], *, url: str = "") -> dict[str, Any]:
+    """One line of the list (and of its printout) with its values already in words, from a site's values
+    (`with_row_data`). A dict rather than the site itself: the template reads a dict key at once, while each
+    `row.site.commune.name` tries a key, an attribute and an index on every object of the chain — most of the list's
+    rendering time (docs/decisions/0010-template-engine.md)."""
+    population = site["population_total"]
     row = {
         "url": url,
-        "address": site.address_simple,
-        "name": site.name,
-        "heatwave": site.heatwave,
-        "commune": f"{commune.name} ({commune.departement_id})",
-        "population": "Inconnu" if site.population_total is None else site.population_total,
-        "field_type": site.get_field_type_display(),
-        "updated_at": _day(site.updated_at, get_language()),
+        "address": simple_address(site["address"]),
+        "name": site["name"],
+        "heatwave": site["heatwave"],
+        "commune": f"{site['commune__name']} ({site['commune__departement_id']})",
+        "population": "Inconnu" if population is None else population,
+        "field_type": force_str(_FIELD_TYPES.get(site["field_type"], site["field_type"])),
+        "updated_at": _day(site["updated_at"], get_language()),
     }
-    if site.is_closed:
+    if site["status"] == SiteStatus.CLOSED:
+        closed_at, cause = site["closed_at"], site["closing_cause"]
         row |= {
             "conditions": [],
-            "is_resorbed": site.is_resorbed,
-            "closed_at": _day(site.closed_at, get_language()) if site.closed_at else "",
-            "closing_cause": site.get_closing_cause_display(),
+            # « Résorbé » iff declared resorbed for good (`Site.is_resorbed`).
+            "is_resorbed": site["closed_with_solutions"] is True,
+            "closed_at": _day(closed_at, get_language()) if closed_at else "",
+            "closing_cause": force_str(_CLOSING_CAUSES.get(cause, cause)) if cause else "",
         }
     else:
-        statuses = tuple(getattr(site, field) for field in STATUS_FIELDS.values())
+        statuses = tuple(site[field] for field in STATUS_FIELDS.values())
         row |= {
             "conditions": [CONDITION_BADGES[pair] for pair in zip(STATUS_FIELDS, statuses, strict=True)],
             "conditions_badges": conditions_badges(statuses),
