@@ -183,6 +183,38 @@ def test_the_summary_counts_sites_people_and_minors_of_the_filters(client, opera
     assert "1 site — 8 personnes dont 2 mineurs" in _html(client, operator, population="moins-de-10")
 
 
+def _summary_queries(client, **params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL, params).status_code == 200
+    return sum('AS "people"' in query["sql"] for query in queries)
+
+
+def test_the_summary_is_read_once_and_again_as_soon_as_a_site_changes(client, operator):
+    site = SiteFactory(population_total=40, population_minors=15)
+    client.force_login(operator)
+    assert _summary_queries(client) == 1
+    assert _summary_queries(client) == 0  # the same sites, filters and data: kept
+    assert _summary_queries(client, page="1", tri="commune") == 0  # another page or order of the same list
+    assert _summary_queries(client, population="moins-de-10") == 1  # other filters
+
+    declared = SiteFactory(population_total=8, population_minors=2, population_couples=3)
+    assert "2 sites — 48 personnes dont 17 mineurs" in _html(client, operator)
+    site.population_total, site.population_minors = 50, 20
+    site.save()
+    assert "2 sites — 58 personnes dont 22 mineurs" in _html(client, operator)
+    declared.delete()
+    assert "1 site — 50 personnes dont 20 mineurs" in _html(client, operator)
+
+
+def test_a_kept_summary_is_never_shared_between_users_who_see_other_sites(client, operator, national, toulouse):
+    SiteFactory(population_total=40, population_minors=15)
+    SiteFactory(commune=toulouse, population_total=8, population_minors=2, population_couples=3)
+
+    assert "1 site — 40 personnes dont 15 mineurs" in _html(client, operator, localisation="")
+    assert "2 sites — 48 personnes dont 17 mineurs" in _html(client, national, localisation="")
+    assert "1 site — 40 personnes dont 15 mineurs" in _html(client, operator, localisation="")
+
+
 @pytest.mark.parametrize(
     ("tab", "name", "values"),
     [
