@@ -7,6 +7,7 @@ urlpatterns = [
     path("territoires/", include("resorption.territories.urls")),
     path("sites/", include("resorption.settlements.urls")),
     path("sites/", include("resorption.journal.urls")),
+    path("actions/", include("resorption.actions.urls")),
     path("notifications/", include("resorption.notifications.urls")),
 ]
 

@@ -26,12 +26,14 @@ PROTECTED_MODELS = {
     "JournalEntry": "journal.JournalEntry",
     "TerritorialMessage": "journal.TerritorialMessage",
     "User": "accounts.User",
+    "Action": "actions.Action",
 }
 # The modules allowed to fetch them: the access functions, and the permission engine that they apply.
 ACCESS_MODULES = {
     "resorption/accounts/access.py",
     "resorption/settlements/access.py",
     "resorption/journal/access.py",
+    "resorption/actions/access.py",
     "resorption/accounts/permissions.py",
 }
 # Justified exceptions: (module, function) → why this fetch cannot hand a user something he may not see.

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "resorption.accounts",
     "resorption.settlements",
     "resorption.journal",
+    "resorption.actions",
     "resorption.notifications",
     "resorption.dashboard",
     "resorption.demo",

@@ -17,6 +17,7 @@ class NavItem:
 MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Tableau de bord", "dashboard:index"),
     NavItem("Sites", "settlements:list"),
+    NavItem("Actions", "actions:list"),
 )
 
 

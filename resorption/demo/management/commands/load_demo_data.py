@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Charter, InterventionArea, Organization, OrganizationType, User
-from resorption.demo import data, journal, sites
+from resorption.demo import actions, data, journal, sites
 from resorption.territories.models import Commune, Departement, Epci, Region
 
 LOCATION_FIELD = {"region": "region", "departement": "departement", "epci": "epci", "commune": "commune"}
@@ -28,6 +28,7 @@ class Command(BaseCommand):
             self._user(spec, organizations[spec.organization], charter)
         sites.load_demo_sites()
         journal.load_demo_journal()
+        actions.load_demo_actions()
         if options["verbosity"] > 0:
             self.stdout.write(
                 f"Données de démonstration : {len(data.ORGANIZATIONS)} structures, {len(data.USERS)} comptes "

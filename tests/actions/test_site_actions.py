@@ -1,0 +1,61 @@
+"""« Actions sur ce site »: the selector and the block of the site page, limited to the actions the reader
+may open."""
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from resorption.actions.models import actions_on_site
+from tests.actions.factories import ActionFactory
+from tests.settlements.factories import SiteFactory
+from tests.territories.factories import CommuneFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_site_lists_the_actions_on_it_that_the_reader_may_open(client, world):
+    site = SiteFactory()
+    gironde_action = ActionFactory(name="Médiation santé", on_site=True, sites=[site])
+    toulouse_action = ActionFactory(
+        name="Action toulousaine", departement=world.haute_garonne, on_site=True, sites=[site]
+    )
+    ActionFactory(name="Action ailleurs", on_site=True, sites=[SiteFactory()])
+    assert set(actions_on_site(world.national_admin, site)) == {gironde_action, toulouse_action}
+    assert list(actions_on_site(world.operator, site)) == [gironde_action]  # the Gironde only
+    assert list(actions_on_site(world.unrelated, site)) == []
+
+    # The site page shows them (`{% site_actions site %}`), each linked to its page, with its state.
+    client.force_login(world.operator)
+    response = client.get(reverse("settlements:detail", kwargs={"pk": site.pk}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Actions sur ce site" in html and "Médiation santé" in html and "En cours" in html
+    assert f'href="/actions/{gironde_action.pk}/"' in html
+    assert "Action toulousaine" not in html
+
+
+def test_the_include_says_when_no_action_is_visible(world):
+    site = SiteFactory(commune=CommuneFactory(code="31555", name="Toulouse", departement=world.haute_garonne))
+    html = render_to_string(
+        "actions/includes/site_actions.html", {"site_actions": actions_on_site(world.operator, site)}
+    )
+    assert "Aucune action visible ne concerne ce site." in html
+
+
+def test_the_site_page_reads_its_actions_in_one_query_whatever_their_number(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    site, other = SiteFactory(), SiteFactory()
+    ActionFactory(on_site=True, sites=[site])
+    for _ in range(5):
+        ActionFactory(on_site=True, sites=[other])
+    client.force_login(world.operator)
+
+    def count(shown) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("settlements:detail", kwargs={"pk": shown.pk})).status_code == 200
+        return len(queries)
+
+    count(site)  # warm-up: the first page after sign-in stores the permission context
+    assert count(other) == count(site)
