@@ -931,6 +931,19 @@ def actions_q(
     return _any(conditions)
 
 
+def actions_key(user: User | AnonymousUser, feature: str = "action.read") -> str:
+    """A text that is the same for two users only when `actions_q(user, feature)` gives them the same actions (to
+    share a compiled query between them): who holds the feature nationally, or on the same départements with the
+    same action-level grants through the same organisation."""
+    grant = resolve(user, feature)
+    if not grant.allowed:
+        return "nowhere"
+    if grant.national:
+        return "nation"
+    involvement = (grant.organization_id, sorted(grant.action_roles)) if grant.action_roles else None
+    return repr((sorted(grant.areas.departements), involvement))
+
+
 def _holding_q(model: type[Model] | None, path: str, value: Any) -> Q:
     """Rows whose relation `path` holds `value` (`value` may be a `__in` list when `path` ends with `__in`). On a
     many-to-many relation of `model`, an IN over its through table, which is indexed by the related side: the filter

@@ -59,3 +59,52 @@ def test_the_site_page_reads_its_actions_in_one_query_whatever_their_number(clie
 
     count(site)  # warm-up: the first page after sign-in stores the permission context
     assert count(other) == count(site)
+
+
+def test_the_actions_key_is_shared_only_by_users_who_read_the_same_actions(world):
+    """The site page's block is compiled once per `permissions.actions_key`: two users with one key must read the
+    same actions; members of one organisation with the same role share it."""
+    import itertools
+
+    from resorption.accounts import permissions
+    from resorption.actions.models import Action
+    from tests.accounts.factories import UserFactory
+
+    colleague = UserFactory(role=world.operator.role, organization=world.operator.organization)
+    people = [
+        world.national_admin,
+        world.local_admin,
+        world.correspondent,
+        world.partner,
+        world.operator,
+        colleague,
+        world.unrelated,
+        world.other_gironde,
+        world.national_actor,
+        world.observer,
+        world.toulouse,
+    ]
+    keys = [permissions.actions_key(person) for person in people]
+    read = [frozenset(Action.objects.visible_to(person).values_list("pk", flat=True)) for person in people]
+
+    assert keys[people.index(world.operator)] == keys[people.index(colleague)]
+    for first, second in itertools.combinations(range(len(people)), 2):
+        if keys[first] == keys[second]:
+            assert read[first] == read[second], (people[first], people[second])
+    assert len(set(keys)) > 3
+
+
+def test_the_site_page_shows_each_reader_his_own_actions_from_the_compiled_query(client, world):
+    site = SiteFactory()
+    ActionFactory(name="Médiation santé", on_site=True, sites=[site])
+    ActionFactory(name="Action toulousaine", departement=world.haute_garonne, on_site=True, sites=[site])
+    url = reverse("settlements:detail", kwargs={"pk": site.pk})
+
+    for person, shown, hidden in (
+        (world.operator, ["Médiation santé"], ["Action toulousaine"]),
+        (world.national_admin, ["Médiation santé", "Action toulousaine"], []),
+        (world.operator, ["Médiation santé"], ["Action toulousaine"]),
+    ):
+        client.force_login(person)
+        html = client.get(url).content.decode()
+        assert all(name in html for name in shown) and not any(name in html for name in hidden), person
