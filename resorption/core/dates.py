@@ -1,9 +1,11 @@
 """Dates written out in French for emails, messages and pages, in the platform's time zone (Europe/Paris)."""
 
 import datetime
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 # Under this, « il y a quelques minutes »: nobody needs to know it was 3 rather than 4 minutes ago.
 FEW_MINUTES = datetime.timedelta(minutes=5)
@@ -55,3 +57,16 @@ def relative_time(moment: datetime.datetime | datetime.date, *, now: datetime.da
 
 def _count(number: int, singular: str, plural: str) -> str:
     return f"il y a {number} {singular if number == 1 else plural}"
+
+
+def minute_in_words(moment: datetime.datetime) -> str:
+    """« 3 décembre 2026 à 14:05 », as the journal and the notification centre date what they list (in the
+    platform's time zone), formatted once per minute and process: a page repeats few minutes, and formatting costs
+    more than the rest of a row."""
+    local = timezone.localtime(moment).replace(tzinfo=None, second=0, microsecond=0)
+    return _minute(local, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _minute(moment: datetime.datetime, language: str) -> str:
+    return date_format(moment, "j F Y à H:i")

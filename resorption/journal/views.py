@@ -23,12 +23,12 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from resorption.accounts import permissions
+from resorption.core.dates import minute_in_words
 from resorption.core.forms import parse_id
 from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
@@ -138,14 +138,13 @@ def entry_rows(
             target_organization_ids=around.target_organizations.keys(),
         )
         is_health = entry["kind"] == EntryKind.HEALTH
-        local = timezone.localtime(entry["created_at"]).replace(tzinfo=None, second=0, microsecond=0)
         interventions = entry["health_interventions"]
         rows.append(
             EntryRow(
                 pk=pk,
                 author=f"{entry['author__first_name']} {entry['author__last_name']}" if entry["author_id"] else "",
                 organization=entry["author__organization__name"] or "",
-                posted_at=_minute(local, language),
+                posted_at=minute_in_words(entry["created_at"]),
                 edited=entry["edited"],
                 badges=entry_badges(
                     is_health=is_health,
@@ -195,13 +194,6 @@ def entry_badges(*, is_health: bool, targeted: bool, tags: tuple[tuple[str, bool
     return render_to_string(
         "journal/includes/entry.html#badges", {"is_health": is_health, "targeted": targeted, "tags": tags}
     )
-
-
-@lru_cache(maxsize=4096)
-def _minute(moment: datetime.datetime, language: str) -> str:
-    """« 3 décembre 2026 à 14:05 » for a local time to the minute, formatted once per process: a page repeats few
-    minutes, and formatting costs more than the rest of a row."""
-    return date_format(moment, "j F Y à H:i")
 
 
 @lru_cache(maxsize=4096)

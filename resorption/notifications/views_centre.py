@@ -4,6 +4,8 @@ it read; « Marquer comme lue » and « Tout marquer comme lu » (POST, CSRF-che
 A person only ever reaches her own notifications: anyone else's is a 404, like a missing one.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,7 +14,9 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from resorption.core.dates import minute_in_words
 from resorption.core.forms import parse_id
+from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
 from resorption.notifications import services
 from resorption.notifications.models import Notification
@@ -20,16 +24,39 @@ from resorption.notifications.models import Notification
 PAGE_SIZE = 20
 
 
+@dataclass(frozen=True)
+class NotificationRow:
+    """A notification as the centre lists it, its values already in words (the template reads each at once)."""
+
+    text: str
+    is_read: bool
+    received_at: str  # « 3 décembre 2026 à 14:05 »
+    read_at: str
+    open_url: str
+    read_url: str
+
+
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = Notification.objects.filter(user=request.user).only(
-        "pk", "text", "url", "created_at", "read_at", "user_id"
-    )
+    notifications = Notification.objects.filter(user=request.user).values("pk", "text", "created_at", "read_at")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each link from one `reverse()` per page rather than one per notification.
+    open_url, read_url = url_maker("notifications:open", "pk"), url_maker("notifications:read", "pk")
+    rows = [
+        NotificationRow(
+            text=each["text"],
+            is_read=each["read_at"] is not None,
+            received_at=minute_in_words(each["created_at"]),
+            read_at=minute_in_words(each["read_at"]) if each["read_at"] else "",
+            open_url=open_url(each["pk"]),
+            read_url=read_url(each["pk"]),
+        )
+        for each in page.object_list
+    ]
     return render(
         request,
         "notifications/centre.html",
-        {"page": page, "pagination": pagination_links(request.GET, page)},
+        {"page": page, "rows": rows, "pagination": pagination_links(request.GET, page)},
     )
 
 

@@ -265,3 +265,20 @@ def test_marking_read_needs_a_post_with_its_csrf_token(user):
     assert response.status_code == 302
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+def test_each_notification_says_when_it_came_and_was_read_and_links_to_itself(client, user):
+    unread = notify(user, "Une notification à lire.")
+    done = notify(user, "Une notification lue.", read=True)
+    for each, minute in ((unread, (2026, 3, 1, 8, 5)), (done, (2026, 12, 3, 13, 45))):
+        moment = timezone.make_aware(timezone.datetime(*minute))
+        Notification.objects.filter(pk=each.pk).update(created_at=moment, read_at=moment if each is done else None)
+    client.force_login(user)
+
+    page = " ".join(page_of(client).split())
+
+    assert "Reçue le 1 mars 2026 à 08:05" in page
+    assert "Reçue le 3 décembre 2026 à 13:45 · lue le 3 décembre 2026 à 13:45" in page
+    assert f'href="{reverse("notifications:open", kwargs={"pk": unread.pk})}"' in page
+    assert f'action="{reverse("notifications:read", kwargs={"pk": unread.pk})}"' in page
+    assert f'action="{reverse("notifications:read", kwargs={"pk": done.pk})}"' not in page
