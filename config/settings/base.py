@@ -291,6 +291,7 @@ SCHEDULED_JOBS = {
     # Weekly digest, Monday 07:00 (§F.3, §J.3). The scheduler has no weekly slot: the job runs daily at 07:00 and
     # sends only from Monday 07:00 to Wednesday 07:00, once per person and week (resorption/notifications/digest.py).
     "send_weekly_digests": {"task": "resorption.notifications.tasks_digest.send_weekly_digests", "daily_at": "07:00"},
+    "send_action_reminders": {"task": "resorption.actions.tasks.send_action_reminders", "daily_at": "05:00"},  # §E.3
     # Fans out the notification events whose task failed or was lost (resorption/notifications/services.py).
     "fan_out_pending_notifications": {
         "task": "resorption.notifications.tasks.fan_out_pending_notifications",

@@ -29,3 +29,12 @@ class FinanceType(models.TextChoices):
     EUROPEEN = "europeen", "Financements européen"
     PRIVE = "prive", "Financements privé"
     AUTRE = "autre", "Autre"
+
+
+class ReminderKind(models.TextChoices):
+    """The yearly emails asking pilots and operators to fill an action's indicators (§E.3, §F.3 `action_alert_*`)."""
+
+    # 15 December: the year ending now (« preshot »).
+    CURRENT_YEAR = "current_year", "Indicateurs de l'année en cours (15 décembre)"
+    # 20 January: the year just ended (« postshot »).
+    PREVIOUS_YEAR = "previous_year", "Indicateurs de l'année écoulée (20 janvier)"

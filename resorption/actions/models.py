@@ -7,6 +7,8 @@ finance years within the action's years, who may change the département and the
 Every row is versioned by django-simple-history: the history page (views.py `history`) reads those versions.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Prefetch, Q
@@ -15,7 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from resorption.accounts import permissions
-from resorption.actions.enums import FinanceType, LocationType, Topic
+from resorption.actions.enums import FinanceType, LocationType, ReminderKind, Topic
 
 # The topic → its boolean column (a fixed, small list: one column each, as the site's origins; filters stay plain).
 TOPIC_FIELDS: dict[Topic, str] = {topic: f"topic_{topic.value}" for topic in Topic}
@@ -46,6 +48,12 @@ class ActionQuerySet(models.QuerySet):
     def finished(self) -> "ActionQuerySet":
         """« Terminée »: an end date in the past."""
         return self.filter(ended_at__lt=timezone.localdate())
+
+    def running_in(self, year: int) -> "ActionQuerySet":
+        """Actions under way at some point of `year`: started by its 31 December, not ended before its 1 January."""
+        return self.filter(started_at__lte=datetime.date(year, 12, 31)).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gte=datetime.date(year, 1, 1))
+        )
 
     def on_site(self, site) -> "ActionQuerySet":
         return self.filter(pk__in=ActionSite.objects.filter(site=site).values("action"))
@@ -471,3 +479,47 @@ class ActionMetrics(models.Model):
 
     def __str__(self):
         return f"Indicateurs {self.year} — {self.action}"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# « Demander à être pilote » and the yearly reminders (§E.3)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class ActionPilotRequest(models.Model):
+    """The last time a person asked the admins to become a pilot of an action (« Demander à être pilote », §E.3).
+    One row per person and action (unique): the service locks it, or creates it once, so that two requests within a
+    day never send the admins two emails (`actions.notifications.action_pilot_request`)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField("demandé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "demande pour piloter une action"
+        verbose_name_plural = "demandes pour piloter une action"
+        constraints = [models.UniqueConstraint(fields=["action", "user"], name="action_pilot_request_once")]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.action_id} ({self.requested_at:%Y-%m-%d})"
+
+
+class ActionReminder(models.Model):
+    """A yearly indicators reminder sent about an action (§E.3): the unique constraint makes each one go out once per
+    action, kind and year, even when the job runs twice or concurrently (`actions.notifications`)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField("relance", max_length=20, choices=ReminderKind.choices)
+    year = models.PositiveSmallIntegerField("année des indicateurs")
+    sent_at = models.DateTimeField("envoyée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "relance des indicateurs"
+        verbose_name_plural = "relances des indicateurs"
+        constraints = [
+            models.UniqueConstraint(fields=["action", "kind", "year"], name="action_reminder_once"),
+            models.CheckConstraint(condition=Q(kind__in=ReminderKind.values), name="action_reminder_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.year} — {self.action_id}"

@@ -1,12 +1,14 @@
-"""Pages of the actions (issue 10; reference §E): the list and its filters, « Saisir une action », the action page,
-its update form, its finances per year and its history.
+"""Pages of the actions (issue 10; reference §E): the list and its filters, its xlsx export, « Saisir une action »,
+the action page and « Demander à être pilote », its update form, its finances per year and its history.
 
 Each page fetches the action through `access_action` (out of sight and missing: 404), asks `permissions` what the
 user may do (403 otherwise), parses a form and calls one service, whose French errors are shown next to their fields.
 Finances are read only for who may access them (§A.6): for anyone else they are not fetched at all.
 """
 
+import logging
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,9 +19,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from resorption.accounts import permissions
+from resorption.actions import exports
 from resorption.actions.access import access_action
 from resorption.actions.enums import Topic
 from resorption.actions.forms import (
@@ -43,6 +46,7 @@ from resorption.actions.models import (
     ActionOperator,
     euros,
 )
+from resorption.actions.notifications import action_pilot_request, is_pilot
 from resorption.actions.services import (
     StaleActionError,
     action_create,
@@ -54,6 +58,8 @@ from resorption.core.forms import parse_id
 from resorption.core.pagination import pagination_links
 from resorption.settlements.models import Site
 from resorption.territories.models import Departement, clean_search_term
+
+logger = logging.getLogger("resorption.actions")
 
 PAGE_SIZE = 20
 FINANCES_PREFIX = "financements"
@@ -69,10 +75,10 @@ def action_list(request: HttpRequest) -> HttpResponse:
     """« Voir toutes les actions »: the actions the user reads, filtered by the query string (§E.3), 20 a page."""
     user = request.user
     visible = Action.objects.visible_to(user)
-    form = ActionFilterForm(request.GET, locations=_locations(visible))
-    filters = form.filters()
+    form, filters = _list_filters(request, visible)
     actions = _filtered(visible, filters)
     page = Paginator(actions.with_list_data(), PAGE_SIZE).get_page(request.GET.get("page"))
+    can_export = permissions.can_export_actions(user)
     return render(
         request,
         "actions/action_list.html",
@@ -83,8 +89,32 @@ def action_list(request: HttpRequest) -> HttpResponse:
             "pagination": pagination_links(request.GET, page),
             "can_create": permissions.can_create_action(user),
             "filtered": bool(filters),
+            "can_export": can_export,
+            "export_url": f"{reverse('actions:export')}?{urlencode(filters)}" if can_export else "",
         },
     )
+
+
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """« Exporter » (§E.3): the actions the user may export, with the list's filters, as an xlsx file; finances only
+    on the actions whose finances he may read (`actions.exports`). For admins and correspondents (403 else)."""
+    user = request.user
+    if not permissions.can_export_actions(user):
+        raise PermissionDenied("Vous n'avez pas le droit d'exporter les actions.")
+    _, filters = _list_filters(request, Action.objects.visible_to(user))
+    rows = exports.export_rows(user, _filtered(Action.objects.visible_to(user, "action.export"), filters))
+    logger.info("actions export", extra={"user_id": user.pk, "rows": len(rows)})
+    response = HttpResponse(exports.actions_workbook(rows), content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(timezone.localdate())}"'
+    return response
+
+
+def _list_filters(request: HttpRequest, visible) -> tuple[ActionFilterForm, dict[str, str]]:
+    """The list's filters from the query string, shared by the list and its export: the places offered are those of
+    the actions the user reads, so that a link copied from the list narrows the export the same way."""
+    form = ActionFilterForm(request.GET, locations=_locations(visible))
+    return form, form.filters()
 
 
 def _locations(visible) -> list[tuple[str, str]]:
@@ -158,6 +188,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "action": action,
             "sites": sites,
+            "can_request_pilot": not is_pilot(user, action),
             "can_update": permissions.can_update_action(user, action),
             "can_finances": can_finances,
             "finance_years": finance_years,
@@ -177,6 +208,30 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         "actions/action_history.html",
         {"action": action, "versions": action_versions(action, user=request.user)},
     )
+
+
+@require_POST
+def request_pilot(request: HttpRequest, pk: int) -> HttpResponse:
+    """« Demander à être pilote » (§E.3): emails the admins of the action's département, for any reader of the action
+    who is not one of its pilots; a second request within a day sends nothing more."""
+    try:
+        sent = action_pilot_request(action_id=pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if sent:
+            messages.success(
+                request,
+                "Votre demande a été envoyée aux administrateurs du département : ils vous ajouteront aux pilotes "
+                "de l'action s'ils l'acceptent.",
+            )
+        else:
+            messages.info(
+                request,
+                "Vous avez déjà demandé à piloter cette action il y a moins de 24 heures : les administrateurs du "
+                "département ont reçu votre demande.",
+            )
+    return redirect("actions:detail", pk=pk)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
