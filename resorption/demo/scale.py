@@ -19,9 +19,12 @@ aside). It is shaped like the platform's national picture:
 - `messages` journal messages (a tenth targeted, some with attachment metadata) written by people of the site's
   département within the site's life, and for the recent ones the notifications, deliveries and emails the
   platform's fan-out writes (`_Journal`).
+- Actions (one for `SITES_PER_ACTION` sites unless told), spread over the départements as the sites are, with their
+  pilots, operators, concerned sites, finances, indicators and versions (`_Actions`); written from the seeded rows
+  read back, so that `seed_actions()` can add them to a data set seeded before them.
 
 Seeded rows are recognised by their users: every seeded account has an `@seed-scale.test` address and every seeded
-site was declared by one of them. `delete_seeded()` removes exactly that.
+site and action was created by one of them. `delete_seeded()` removes exactly that.
 """
 
 import datetime
@@ -31,6 +34,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +47,16 @@ from django.urls import reverse
 
 from resorption.accounts.enums import AdminRole, AreaType, Role, UserStatus
 from resorption.accounts.models import Charter, InterventionArea, Organization, OrganizationType, User
+from resorption.actions.enums import FinanceType, LocationType, Topic
+from resorption.actions.models import (
+    TOPIC_FIELDS,
+    Action,
+    ActionFinance,
+    ActionManager,
+    ActionMetrics,
+    ActionOperator,
+    ActionSite,
+)
 from resorption.core.text import normalize_search
 from resorption.demo import sites as demo_sites
 from resorption.emails.models import EmailStatus, OutgoingEmail
@@ -136,6 +150,18 @@ NOTIFIED_MEMBERS = 3
 READ_SHARE_OLD = 0.85
 READ_SHARE_RECENT = 0.3
 OPTED_OUT_SHARE = 0.2
+# Actions (`_Actions`): one for this many sites by default (1,500 on the 30,000 sites of the national data set), and
+# the shares (exact, rounded) of the actions that ended, that have finances, that have indicators.
+SITES_PER_ACTION = 20
+FINISHED_ACTIONS_SHARE = 1 / 3
+FINANCED_ACTIONS_SHARE = 1 / 2
+MEASURED_ACTIONS_SHARE = 1 / 3
+MAX_ACTION_MEMBERS = 3  # pilots, and operators: 1 to 3 of each
+MAX_ACTION_SITES = 5
+# Who pilots an action (the State's services, the associations, the conseil départemental) and who operates it (the
+# associations, the health mediation), by organisation type: all of them may create an action in their département.
+PILOT_TYPES = ("prefecture_departement", "ddets", "association", "departement")
+OPERATOR_TYPES = ("association", "intervenant")
 
 
 @dataclass(frozen=True)
@@ -362,6 +388,34 @@ _MESSAGE_NEXT_STEPS = (
     "Le diagnostic social sera partagé dès qu'il sera terminé.",
     "À suivre lors du prochain comité de pilotage.",
 )
+_ACTION_LOCATIONS = {
+    LocationType.SUR_SITE: 60,
+    LocationType.LOGEMENT: 15,
+    LocationType.ETI: 12,
+    LocationType.AUTRE: 13,
+}
+# An action's name starts with one of its main topic's, and ends with its commune.
+_ACTION_NAMES = {
+    Topic.HEALTH: ("Médiation en santé", "Accès aux soins et aux droits", "Suivi sanitaire des familles"),
+    Topic.SCHOOL: ("Médiation scolaire", "Scolarisation des enfants", "Accompagnement à la scolarité"),
+    Topic.WORK: ("Insertion professionnelle", "Accès à l'emploi et à la formation", "Chantier d'insertion"),
+    Topic.HOUSING: ("Accès au logement", "Relogement accompagné", "Hébergement et accompagnement social"),
+    Topic.SAFETY: ("Stabilisation du site", "Accès à l'eau et sécurisation", "Prévention des incendies"),
+}
+_ACTION_GOALS = {
+    Topic.HEALTH: "Ouvrir les droits à l'assurance maladie de chacun et l'accompagner vers un médecin traitant.",
+    Topic.SCHOOL: "Inscrire à l'école les enfants de 3 à 16 ans et les accompagner jusqu'à une scolarité régulière.",
+    Topic.WORK: "Accompagner les adultes volontaires vers une formation ou un premier contrat de travail.",
+    Topic.HOUSING: "Construire avec chaque ménage un projet de logement et l'accompagner jusqu'à son relogement.",
+    Topic.SAFETY: "Garantir l'accès à l'eau, l'enlèvement des déchets et la prévention des incendies sur le site.",
+}
+_OTHER_PLACES = ("Locaux de l'association", "Permanence en mairie", "Accueil de jour du centre-ville")
+_FINANCE_COMMENTS = (
+    "Crédits versés en deux fois",
+    "Convention signée avec la préfecture",
+    "Demande de cofinancement en cours",
+    "Reliquat reporté sur l'année suivante",
+)
 
 
 @dataclass
@@ -380,6 +434,10 @@ class SeedReport:
     notifications: int = 0
     unread: int = 0
     emails: int = 0
+    actions: int = 0
+    finished_actions: int = 0
+    action_finances: int = 0
+    action_metrics: int = 0
     departements: int = 0
     dense_share: float = 0.0
     seconds: float = 0.0
@@ -441,6 +499,10 @@ def seeded_messages():
     return JournalEntry.objects.filter(site__in=seeded_sites().values("pk"))
 
 
+def seeded_actions():
+    return Action.objects.filter(created_by__email__endswith=f"@{SEED_DOMAIN}")
+
+
 def seeded_counts() -> dict[str, int]:
     """What the seeded data set holds, to tell whether it is the one asked for."""
     sites = Counter(seeded_sites().values_list("status", flat=True).order_by())
@@ -449,7 +511,13 @@ def seeded_counts() -> dict[str, int]:
         "closed": sites[SiteStatus.CLOSED],
         "messages": seeded_messages().count(),
         "users": User.objects.filter(email__endswith=f"@{SEED_DOMAIN}").count(),
+        "actions": seeded_actions().count(),
     }
+
+
+def actions_for_sites(sites: int) -> int:
+    """How many actions a data set of `sites` sites gets unless told: one for `SITES_PER_ACTION` sites, rounded."""
+    return (sites + SITES_PER_ACTION // 2) // SITES_PER_ACTION
 
 
 def _delete(queryset) -> None:
@@ -459,10 +527,27 @@ def _delete(queryset) -> None:
 
 
 @transaction.atomic
+def delete_seeded_actions() -> int:
+    """Removes the seeded actions with their pilots, operators, concerned sites, finances, indicators and all their
+    versions; returns how many actions were removed. Other actions are left alone."""
+    action_ids = seeded_actions().values("pk")
+    count = seeded_actions().count()
+    for model in (ActionManager, ActionOperator, ActionSite, ActionFinance, ActionMetrics):
+        _delete(model.history.model.objects.filter(action_id__in=Subquery(action_ids)))
+    _delete(Action.history.model.objects.filter(id__in=Subquery(action_ids)))
+    # Through Django's collector (a few thousand rows): it also removes the rows of any model pointing at an action.
+    # Removing seed data is not a change of the actions: no « deleted » version is written for them.
+    with override_settings(SIMPLE_HISTORY_ENABLED=False):
+        Action.objects.filter(pk__in=Subquery(action_ids)).delete()
+    return count
+
+
+@transaction.atomic
 def delete_seeded() -> int:
-    """Removes every seeded row (the journal of the seeded sites with its notifications and their emails; the sites
-    with their versions, owners, orientations and actors; then accounts and their organisations); returns the number
-    of sites removed. Rows that are not seeded are left alone."""
+    """Removes every seeded row (the actions; the journal of the seeded sites with its notifications and their
+    emails; the sites with their versions, owners, orientations and actors; then accounts and their organisations);
+    returns the number of sites removed. Rows that are not seeded are left alone."""
+    delete_seeded_actions()  # first: their pilots and operators protect the seeded accounts
     site_ids = seeded_sites().values("pk")
     count = seeded_sites().count()
 
@@ -535,9 +620,11 @@ def seed(
     today: datetime.date,
     users: int = 0,
     messages: int = 0,
+    actions: int | None = None,
 ) -> SeedReport:
     """Writes the data set in one transaction; returns what it wrote and how long it took. `users` is the number of
-    accounts (at least the fixed ones: see `_Seeder._accounts`), `messages` the number of journal messages."""
+    accounts (at least the fixed ones: see `_Seeder._accounts`), `messages` the number of journal messages, `actions`
+    the number of actions (by default `actions_for_sites` of the sites)."""
     started = time.monotonic()
     with transaction.atomic():
         report = _Seeder(
@@ -548,8 +635,25 @@ def seed(
             today=today,
             users_count=users,
             messages_count=messages,
+            actions_count=actions_for_sites(open_count + closed_count) if actions is None else actions,
         ).run()
     report.seconds = time.monotonic() - started
+    return report
+
+
+def seed_actions(*, seed: int, today: datetime.date, years: int, actions: int | None = None) -> SeedReport:
+    """Replaces the seeded actions (if any) by `actions` new ones (by default `actions_for_sites` of the seeded
+    sites) on the sites and accounts already seeded, in one transaction: how a data set seeded before the actions
+    existed gets them without seeding its sites and journal again. The same arguments on the same seeded data give
+    the same actions as `seed` writes."""
+    started = time.monotonic()
+    report = SeedReport()
+    with transaction.atomic():
+        delete_seeded_actions()
+        count = actions_for_sites(seeded_sites().count()) if actions is None else actions
+        _Actions(count=count, seed=seed, today=today, years=years, report=report).run()
+    report.seconds = time.monotonic() - started
+    report.timings["actions"] = report.seconds
     return report
 
 
@@ -586,11 +690,14 @@ class _Seeder:
         today: datetime.date,
         users_count: int = 0,
         messages_count: int = 0,
+        actions_count: int = 0,
     ):
         self.open_count = open_count
         self.closed_count = closed_count
         self.users_count = users_count
         self.messages_count = messages_count
+        self.actions_count = actions_count
+        self.seed = seed
         self.years = years
         self.today = today
         # Three streams: the sites and their versions are the same whatever the numbers of accounts and messages
@@ -628,6 +735,12 @@ class _Seeder:
         started = time.monotonic()
         _Journal(self, accounts).run()
         self.report.timings["journal"] = time.monotonic() - started
+
+        started = time.monotonic()
+        _Actions(
+            count=self.actions_count, seed=self.seed, today=self.today, years=self.years, report=self.report
+        ).run()
+        self.report.timings["actions"] = time.monotonic() - started
 
         top = sum(count for _, count in self.site_counts.most_common(DENSE_COUNT))
         self.report.departements = len(self.site_counts)
@@ -1069,7 +1182,7 @@ class _Seeder:
         SiteActor.objects.bulk_create(actors)
         for rows, target in ((owners, owner_versions), (orientations, orientation_versions)):
             for row, moment, author in rows:
-                target.append(_history_row(row, moment, author))
+                target.append(_history_row(row, moment, author.pk))
         SiteOwner.history.model.objects.bulk_create(owner_versions)
         ClosingOrientation.history.model.objects.bulk_create(orientation_versions)
 
@@ -1331,6 +1444,295 @@ class _Journal:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# Actions: pilots, operators, concerned sites, finances and indicators, and their versions
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ActionPlace:
+    """What an action needs of a seeded site: where it is, and when it was there."""
+
+    pk: int
+    commune_id: str
+    commune_name: str
+    latitude: float | None
+    longitude: float | None
+    opened: datetime.date
+    closed: datetime.date | None
+
+
+class _Actions:
+    """Writes `count` actions over the départements of the seeded sites, in proportion to their sites. Everything is
+    read back from the seeded rows (sites and accounts in primary-key order), so that the same actions can be added
+    to a data set seeded before them (`seed_actions`), and drawn from a stream of their own.
+
+    Each action has 1 to 3 topics, 1 to 3 pilots (`PILOT_TYPES`) and 1 to 3 operators (`OPERATOR_TYPES`): active
+    members of its département, stored with their organisation; on site (most of them), 1 to 5 sites of its
+    département that existed during the action (the services refuse « sur site » without a site); the first pilot
+    created it. `FINISHED_ACTIONS_SHARE` ended before `today`, `FINANCED_ACTIONS_SHARE` have 1 to 3 lines of
+    finances for each of their years up to this one, `MEASURED_ACTIONS_SHARE` their indicators for those years
+    (the common counts and the sections of their topics, within every bound of §E.2). The versions are those the
+    services write: the creation with its pilots, operators and sites, then one version per year of finances
+    (entered by a pilot early that year) and per year of indicators (by a pilot or an operator after the reminder of
+    15 December), each with the rows it wrote."""
+
+    def __init__(self, *, count: int, seed: int, today: datetime.date, years: int, report: SeedReport):
+        self.count = count
+        self.today = today
+        self.first_day = today - datetime.timedelta(days=365 * years)
+        self.rng = random.Random(f"{seed}-actions")
+        self.tz = ZoneInfo(settings.TIME_ZONE)
+        self.report = report
+
+    def run(self) -> None:
+        if self.count <= 0:
+            return
+        places = self._places()
+        pilots, operators = self._people()
+        codes = sorted(code for code in places if pilots.get(code) and operators.get(code))
+        counts = _apportion(self.count, [len(places[code]) for code in codes])
+        total = sum(counts)
+        finished, financed, measured = (
+            iter(self._flags(total, share))
+            for share in (FINISHED_ACTIONS_SHARE, FINANCED_ACTIONS_SHARE, MEASURED_ACTIONS_SHARE)
+        )
+        batch: list[dict[str, Any]] = []
+        for code, count in zip(codes, counts, strict=True):
+            for _ in range(count):
+                batch.append(
+                    self._plan(
+                        code,
+                        places[code],
+                        pilots[code],
+                        operators[code],
+                        finished=next(finished),
+                        financed=next(financed),
+                        measured=next(measured),
+                    )
+                )
+                if len(batch) >= BATCH_SIZE:
+                    self._write(batch)
+                    batch = []
+        if batch:
+            self._write(batch)
+
+    def _flags(self, total: int, share: float) -> list[bool]:
+        flags = [True] * round(total * share) + [False] * (total - round(total * share))
+        self.rng.shuffle(flags)
+        return flags
+
+    def _places(self) -> dict[str, list[_ActionPlace]]:
+        places: dict[str, list[_ActionPlace]] = defaultdict(list)
+        rows = seeded_sites().values_list(
+            "commune__departement_id",
+            "pk",
+            "commune_id",
+            "commune__name",
+            "latitude",
+            "longitude",
+            "declared_at",
+            "closed_at",
+        )
+        for code, *row in rows.order_by("pk"):
+            places[code].append(_ActionPlace(*row))
+        return dict(places)
+
+    def _people(self) -> tuple[dict[str, list[tuple[int, int]]], dict[str, list[tuple[int, int]]]]:
+        """Per département, the active seeded accounts (user, organisation) who may pilot, and who may operate."""
+        pilots: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        operators: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        rows = User.objects.filter(
+            email__endswith=f"@{SEED_DOMAIN}",
+            status=UserStatus.ACTIVE,
+            organization__active=True,
+            organization__departement__isnull=False,
+        ).values_list("pk", "organization_id", "organization__type__uid", "organization__departement_id")
+        for user_id, organization_id, kind, code in rows.order_by("pk"):
+            if kind in PILOT_TYPES:
+                pilots[code].append((user_id, organization_id))
+            if kind in OPERATOR_TYPES:
+                operators[code].append((user_id, organization_id))
+        return dict(pilots), dict(operators)
+
+    # One action ----------------------------------------------------------------------------------------------------
+
+    def _plan(
+        self,
+        code: str,
+        places: list[_ActionPlace],
+        pilot_pool: list[tuple[int, int]],
+        operator_pool: list[tuple[int, int]],
+        *,
+        finished: bool,
+        financed: bool,
+        measured: bool,
+    ) -> dict[str, Any]:
+        rng, today = self.rng, self.today
+        yesterday = today - datetime.timedelta(days=1)
+        span = (today - self.first_day).days
+        if finished:
+            started = self.first_day + datetime.timedelta(days=rng.randint(0, span - 60))
+            lasted = rng.randint(30, min((yesterday - started).days, 3 * 365))
+            ended = started + datetime.timedelta(days=lasted)
+        else:  # started within the last three years; most have no end date yet
+            started = today - datetime.timedelta(days=rng.randint(1, min(span, 3 * 365)))
+            ended = None if rng.random() < 0.6 else today + datetime.timedelta(days=rng.randint(0, 2 * 365))
+        topics = set(rng.sample(list(Topic), rng.choices((1, 2, 3), weights=(45, 35, 20))[0]))
+        topics_in_order = [topic for topic in Topic if topic in topics]
+        location = rng.choices(list(_ACTION_LOCATIONS), weights=list(_ACTION_LOCATIONS.values()))[0]
+
+        sites: list[_ActionPlace] = []
+        if location == LocationType.SUR_SITE:
+            until = ended or today
+            alive = [
+                each for each in places if each.opened <= until and (each.closed is None or each.closed >= started)
+            ]
+            pool = alive or places
+            sites = rng.sample(pool, min(len(pool), rng.randint(1, MAX_ACTION_SITES)))
+            place = sites[0]
+        else:
+            place = rng.choice(places)
+        action = Action(
+            name=f"{rng.choice(_ACTION_NAMES[rng.choice(topics_in_order)])} — {place.commune_name}"[:255],
+            started_at=started,
+            ended_at=ended,
+            goals=" ".join(_ACTION_GOALS[topic] for topic in topics_in_order),
+            departement_id=code,
+            location_type=location,
+            **{field: topic in topics for topic, field in TOPIC_FIELDS.items()},
+        )
+        if location == LocationType.ETI:
+            action.location_eti = f"{rng.randint(1, 120)} {rng.choice(_STREET_KINDS)} {rng.choice(_STREET_NAMES)}"
+            action.location_eti_commune_id = place.commune_id
+            if place.latitude is not None and place.longitude is not None and rng.random() < 0.5:
+                action.location_eti_latitude = round(max(-90.0, min(90.0, place.latitude + rng.gauss(0, 0.01))), 5)
+                action.location_eti_longitude = round(max(-180.0, min(180.0, place.longitude + rng.gauss(0, 0.01))), 5)
+        elif location == LocationType.AUTRE:
+            action.location_autre = rng.choice(_OTHER_PLACES)
+
+        pilots = rng.sample(pilot_pool, min(len(pilot_pool), rng.randint(1, MAX_ACTION_MEMBERS)))
+        others = [each for each in operator_pool if each not in pilots] or operator_pool
+        operators = rng.sample(others, min(len(others), rng.randint(1, MAX_ACTION_MEMBERS)))
+
+        # The versions: the creation (around the start), then finances and indicators year by year.
+        last_year = ended.year if ended else max(today.year, started.year)
+        years = [year for year in range(started.year, last_year + 1) if year <= today.year]
+        created = min(max(started - datetime.timedelta(days=rng.randint(0, 20)), self.first_day), yesterday)
+        events: list[tuple[datetime.date, str, int]] = []
+        for kind, first, within in (("finances", (1, 15), 120), ("metrics", (12, 15), 45)):
+            for year in years if (financed if kind == "finances" else measured) else []:
+                day = datetime.date(year, *first) + datetime.timedelta(days=rng.randint(0, within))
+                if day > yesterday:  # not yet: entered lately
+                    day = yesterday - datetime.timedelta(days=rng.randint(0, 30))
+                events.append((max(day, created), kind, year))
+        events.sort()
+        moments = self._moments([created, *(day for day, _, _ in events)])
+        members = [user_id for user_id, _ in pilots + operators]
+        versions = []
+        for (_, kind, year), moment in zip(events, moments[1:], strict=True):
+            if kind == "finances":  # only pilots (and admins) may enter them
+                versions.append((moment, rng.choice(pilots)[0], kind, self._finances(year, finished)))
+            else:
+                versions.append((moment, rng.choice(members), kind, _metrics(rng, year, topics)))
+
+        action.created_at = moments[0]
+        action.created_by_id = pilots[0][0]
+        action.version = 1 + len(versions)
+        action.updated_at = versions[-1][0] if versions else moments[0]
+        action.updated_by_id = versions[-1][1] if versions else pilots[0][0]
+        return {
+            "action": action,
+            "pilots": pilots,
+            "operators": operators,
+            "sites": [each.pk for each in sites],
+            "versions": versions,
+        }
+
+    def _moments(self, days: list[datetime.date]) -> list[datetime.datetime]:
+        """One strictly increasing moment per day (sorted), each during office hours."""
+        moments: list[datetime.datetime] = []
+        for day in days:
+            moment = datetime.datetime.combine(day, datetime.time(9), tzinfo=self.tz) + datetime.timedelta(
+                minutes=self.rng.randint(0, 480)
+            )
+            if moments and moment <= moments[-1]:
+                moment = moments[-1] + datetime.timedelta(minutes=1)
+            moments.append(moment)
+        return moments
+
+    def _finances(self, year: int, finished: bool) -> list[dict[str, Any]]:
+        """1 to 3 lines of the year, of different types; past years mostly spent, this year's partly."""
+        rng = self.rng
+        rows = []
+        for finance_type in rng.sample(list(FinanceType), rng.choices((1, 2, 3), weights=(50, 35, 15))[0]):
+            amount = rng.randint(4, 600) * 500
+            spent = rng.randint(50, 100) if finished or year < self.today.year else rng.randint(0, 80)
+            rows.append(
+                {
+                    "year": year,
+                    "finance_type": finance_type,
+                    "amount": Decimal(amount),
+                    "real_amount": Decimal(amount * spent // 100),
+                    "comments": rng.choice(_FINANCE_COMMENTS) if rng.random() < 0.3 else "",
+                }
+            )
+        return rows
+
+    # Writing -------------------------------------------------------------------------------------------------------
+
+    def _write(self, batch: list[dict[str, Any]]) -> None:
+        actions = [plan["action"] for plan in batch]
+        Action.objects.bulk_create(actions, batch_size=BATCH_SIZE)
+        historical_action = Action.history.model
+        action_versions = []
+        rows: dict[type, list] = defaultdict(list)  # model → its rows
+        row_versions: list[tuple[Any, datetime.datetime, int]] = []  # (row, moment, author) once the rows have a pk
+        for action, plan in zip(actions, batch, strict=True):
+            created, author = action.created_at, action.created_by_id
+            state = {each.attname: getattr(action, each.attname) for each in Action._meta.concrete_fields}
+            changes = [(created, author, "+")] + [(moment, who, "~") for moment, who, _, _ in plan["versions"]]
+            for number, (moment, who, history_type) in enumerate(changes, start=1):
+                action_versions.append(
+                    historical_action(
+                        **state | {"version": number, "updated_at": moment, "updated_by_id": who},
+                        history_date=moment,
+                        history_type=history_type,
+                        history_user_id=who,
+                    )
+                )
+            new_rows = [
+                *(ActionManager(action=action, user_id=user, organization_id=org) for user, org in plan["pilots"]),
+                *(ActionOperator(action=action, user_id=user, organization_id=org) for user, org in plan["operators"]),
+                *(ActionSite(action=action, site_id=site) for site in plan["sites"]),
+            ]
+            row_versions += [(row, created, author) for row in new_rows]
+            for moment, who, kind, values in plan["versions"]:
+                written = (
+                    [ActionFinance(action=action, **each) for each in values]
+                    if kind == "finances"
+                    else [ActionMetrics(action=action, **values)]
+                )
+                new_rows += written
+                row_versions += [(row, moment, who) for row in written]
+            for row in new_rows:
+                rows[type(row)].append(row)
+        historical_action.objects.bulk_create(action_versions, batch_size=BULK_SIZE)
+        for model, objs in rows.items():
+            model.objects.bulk_create(objs, batch_size=BULK_SIZE)
+        versions: dict[type, list] = defaultdict(list)
+        for row, moment, who in row_versions:
+            versions[type(row)].append(_history_row(row, moment, who))
+        for model, objs in versions.items():
+            model.history.model.objects.bulk_create(objs, batch_size=BULK_SIZE)
+
+        today = self.today
+        self.report.actions += len(actions)
+        self.report.finished_actions += sum(1 for each in actions if each.ended_at and each.ended_at < today)
+        self.report.action_finances += len(rows[ActionFinance])
+        self.report.action_metrics += len(rows[ActionMetrics])
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------------------------------------------------
 
@@ -1349,6 +1751,52 @@ def _apportion(total: int, weights: Sequence[float]) -> list[int]:
     for index in by_remainder[: total - sum(shares)]:
         shares[index] += 1
     return shares
+
+
+def _metrics(rng: random.Random, year: int, topics: set[Topic]) -> dict[str, Any]:
+    """The indicators of a year (§E.2): the common counts and those of the action's topics, each within its bounds
+    (households, women and minors among the people; the people of each topic among them; women at work among both
+    the people at work and the women; the children's ages and schooling among the minors). A few are left empty."""
+    people = rng.randint(5, 150)
+    households = rng.randint(1, max(1, people // 3))
+    women = rng.randint(people // 4, people // 2)
+    minors = rng.randint(0, people // 2)
+    values: dict[str, Any] = {
+        "year": year,
+        "nombre_personnes": people,
+        "nombre_menages": households,
+        "nombre_femmes": women,
+        "nombre_mineurs": minors,
+    }
+    if Topic.HEALTH in topics:
+        values["sante_nombre_personnes"] = rng.randint(0, people)
+    if Topic.WORK in topics:
+        workers = rng.randint(0, (people - minors) // 2)
+        values.update(travail_nombre_personnes=workers, travail_nombre_femmes=rng.randint(0, min(workers, women)))
+    if Topic.HOUSING in topics:
+        for prefix in ("hebergement", "logement"):
+            housed = rng.randint(0, households // 2)
+            values[f"{prefix}_nombre_menages"] = housed
+            values[f"{prefix}_nombre_personnes"] = min(people, housed * rng.randint(1, 5))
+    if Topic.SCHOOL in topics:
+        under_three = rng.randint(0, minors // 4)
+        over_three = rng.randint(0, minors - under_three)
+        values.update(
+            scolaire_mineurs_moins_de_trois_ans=under_three,
+            scolaire_mineurs_trois_ans_et_plus=over_three,
+            scolaire_mediation_moins_de_trois_ans=rng.randint(0, under_three),
+            scolaire_mediation_trois_ans_et_plus=rng.randint(0, over_three),
+            scolaire_mineur_scolarise_dans_annee=rng.randint(0, over_three),
+        )
+        left = rng.randint(0, over_three)  # schooled, spread over the levels
+        for level in ("maternelle", "elementaire", "college", "lycee", "autre"):
+            values[f"scolaire_nombre_{level}"] = share = rng.randint(0, left)
+            left -= share
+    # An empty count bounds nothing and adds nothing: leaving one empty keeps every bound.
+    for name in list(values):
+        if name not in ("year", "nombre_personnes") and rng.random() < 0.1:
+            values[name] = None
+    return values
 
 
 def _message_body(rng: random.Random, health: bool) -> str:
@@ -1372,10 +1820,12 @@ def _notification_text(entry: JournalEntry, record: _SiteRecord) -> str:
     )[:500]
 
 
-def _history_row(row, moment: datetime.datetime, author: User):
+def _history_row(row, moment: datetime.datetime, author_id: int, history_type: str = "+", **changed):
+    """A version of `row` as django-simple-history writes it (`changed`: fields whose value in that version differs
+    from the row's)."""
     history = type(row).history.model
     values = {each.attname: getattr(row, each.attname) for each in type(row)._meta.concrete_fields}
-    return history(**values, history_date=moment, history_type="+", history_user_id=author.pk)
+    return history(**values | changed, history_date=moment, history_type=history_type, history_user_id=author_id)
 
 
 def _site_name(rng: random.Random) -> str:

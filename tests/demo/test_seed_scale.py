@@ -2,15 +2,31 @@ import datetime
 import itertools
 import random
 from collections import Counter
+from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase
 from django.urls import reverse
 
+from resorption.accounts import permissions
 from resorption.accounts.enums import AdminRole, UserStatus
 from resorption.accounts.models import InterventionArea, Organization, User
+from resorption.actions.enums import LocationType
+from resorption.actions.models import (
+    METRIC_FIELDS,
+    METRIC_SECTIONS,
+    Action,
+    ActionFinance,
+    ActionManager,
+    ActionMetrics,
+    ActionOperator,
+    ActionSite,
+    euros,
+)
+from resorption.actions.services import action_finances_update, action_metrics_update, action_update
 from resorption.demo import scale
 from resorption.emails.models import EmailStatus, OutgoingEmail
 from resorption.journal.enums import Audience, EntryKind
@@ -27,7 +43,9 @@ from resorption.settlements.models import (
     commune_search_terms,
     site_search_text,
 )
+from resorption.territories.models import Departement
 from tests.accounts.factories import UserFactory
+from tests.actions.factories import ActionFactory
 from tests.db import rolled_back_afterwards
 from tests.journal.factories import JournalEntryFactory
 from tests.settlements.factories import SiteFactory
@@ -50,6 +68,11 @@ SMALL = {
     "verbosity": 0,
 }
 HistoricalSite = Site.history.model
+# What `seed_scale` writes on the 90 sites by default: one action for 20 sites, rounded (4.5 → 5).
+DEFAULT_ACTIONS = 5
+# The actions written over the small seed for the checks of `TestSeededActions`.
+ACTIONS = 30
+ACTION_MODELS = (ActionManager, ActionOperator, ActionSite, ActionFinance, ActionMetrics)
 
 
 def _territories():
@@ -80,8 +103,43 @@ def seeded(django_db_setup, django_db_blocker):
         yield
 
 
+@pytest.fixture(scope="class")
+def seeded_with_actions(django_db_setup, django_db_blocker):
+    """The small seed, then its actions written again as for a data set seeded before the actions existed: 30 of
+    them, to read their shares."""
+    with rolled_back_afterwards(django_db_blocker):
+        _territories()
+        _seed()
+        scale.seed_actions(seed=SMALL["seed"], today=TODAY, years=SMALL["years"], actions=ACTIONS)
+        yield
+
+
 def _seed(**options):
     call_command("seed_scale", **{**SMALL, **options})
+
+
+def _action_key_data() -> list[tuple]:
+    """The seeded actions primary keys aside: fields, members, sites, finances, indicators, versions."""
+    return [
+        (
+            action.name,
+            action.departement_id,
+            action.started_at,
+            action.ended_at,
+            action.location_type,
+            action.topic_labels,
+            action.created_by.email,
+            tuple(action.managers.order_by("pk").values_list("user__email", "organization__name")),
+            tuple(action.operators.order_by("pk").values_list("user__email", "organization__name")),
+            tuple(action.site_links.order_by("pk").values_list("site__address", "site__declared_at")),
+            tuple(action.finances.values_list("year", "finance_type", "amount", "real_amount", "comments")),
+            tuple(action.metrics.values_list("year", "nombre_personnes", "nombre_mineurs")),
+            tuple(
+                action.history.order_by("history_date").values_list("history_date", "version", "history_user__email")
+            ),
+        )
+        for action in scale.seeded_actions().select_related("created_by").order_by("pk")
+    ]
 
 
 def _key_data() -> list[tuple]:
@@ -142,15 +200,58 @@ class TestSeedingAgain:
     """A second run over a small seed: refused, skipped, replaced or reset."""
 
     def test_same_arguments_give_the_same_data_and_another_seed_other_data(self):
-        first = _key_data()
+        first, first_actions = _key_data(), _action_key_data()
         _seed(reset=True)
-        again = _key_data()
+        again, again_actions = _key_data(), _action_key_data()
         _seed(reset=True, seed=8)
 
         assert len(first) == 90
         assert sum(len(site[-1]) for site in first) == 500
-        assert again == first
+        assert len(first_actions) == DEFAULT_ACTIONS
+        assert (again, again_actions) == (first, first_actions)
         assert _key_data() != first
+        assert _action_key_data() != first_actions
+
+    def test_skip_if_seeded_adds_actions_to_a_data_set_seeded_without_them(self):
+        written = _action_key_data()
+        sites = list(Site.objects.order_by("pk").values_list("pk", "version"))
+        messages = JournalEntry.objects.count()
+        scale.delete_seeded_actions()
+        output = StringIO()
+
+        call_command("seed_scale", **{**SMALL, "verbosity": 1}, skip_if_seeded=True, stdout=output)
+
+        assert f"0 actions remplacées par {DEFAULT_ACTIONS} actions (" in output.getvalue()
+        assert _action_key_data() == written
+        assert list(Site.objects.order_by("pk").values_list("pk", "version")) == sites
+        assert JournalEntry.objects.count() == messages
+
+        call_command("seed_scale", **SMALL, actions=12, skip_if_seeded=True)
+        assert scale.seeded_counts()["actions"] == 12
+        output = StringIO()
+        call_command("seed_scale", **{**SMALL, "verbosity": 1}, actions=12, skip_if_seeded=True, stdout=output)
+        assert "12 actions) : rien à faire." in output.getvalue()
+        assert scale.seeded_counts()["actions"] == 12
+
+    def test_actions_added_to_a_data_set_seeded_without_them_are_those_a_full_seed_writes(self):
+        written = _action_key_data()
+        other = ActionFactory(departement=Departement.objects.get(code="33"))
+        seeded_ids = list(scale.seeded_actions().values_list("pk", flat=True))
+
+        assert scale.delete_seeded_actions() == DEFAULT_ACTIONS
+        assert scale.seeded_counts()["actions"] == 0
+        report = scale.seed_actions(seed=SMALL["seed"], today=TODAY, years=SMALL["years"])
+
+        assert report.actions == DEFAULT_ACTIONS
+        assert _action_key_data() == written
+        assert list(Action.objects.exclude(pk__in=scale.seeded_actions().values("pk"))) == [other]
+        # The rows and versions of the actions removed went with them; the other action kept its own.
+        assert not Action.history.filter(id__in=seeded_ids).exists()
+        for model in ACTION_MODELS:
+            assert not model.history.filter(action_id__in=seeded_ids).exists(), model
+            assert not model.objects.filter(action_id__in=seeded_ids).exists(), model
+        assert Action.history.filter(id=other.pk).count() == 1
+        assert ActionManager.objects.filter(action=other).count() == 1
 
     def test_a_second_run_is_refused_without_reset(self):
         before = (Site.objects.count(), HistoricalSite.objects.count(), User.objects.count())
@@ -162,18 +263,33 @@ class TestSeedingAgain:
         assert (Site.objects.count(), HistoricalSite.objects.count(), User.objects.count()) == before
 
     def test_skip_if_seeded_replaces_a_data_set_of_another_shape(self):
-        call_command("seed_scale", **{**SMALL, "messages": 100}, skip_if_seeded=True)
+        output = StringIO()
+        call_command("seed_scale", **{**SMALL, "messages": 100, "verbosity": 1}, skip_if_seeded=True, stdout=output)
 
-        assert scale.seeded_counts() == {"open": 30, "closed": 60, "messages": 100, "users": 400}
+        assert "sont remplacées" in output.getvalue()
+        assert f"), {DEFAULT_ACTIONS} actions (" in output.getvalue()  # in the summary line
+
+        assert scale.seeded_counts() == {
+            "open": 30,
+            "closed": 60,
+            "messages": 100,
+            "users": 400,
+            "actions": DEFAULT_ACTIONS,
+        }
 
 
 def test_reset_removes_the_seeded_rows_only(territories):
     other_site = SiteFactory(commune=CommuneFactory(code="33001"))
     other_user = UserFactory()
     other_entry = JournalEntryFactory(site=other_site, author=other_user)
+    other_action = ActionFactory(
+        departement=Departement.objects.get(code="33"), managers=[other_user], operators=[other_user]
+    )
     _seed()
     assert JournalEntry.objects.count() == 501 and Notification.objects.exists()
+    assert scale.seeded_actions().count() == DEFAULT_ACTIONS
     seeded_ids = list(scale.seeded_sites().values_list("pk", flat=True))
+    seeded_action_ids = list(scale.seeded_actions().values_list("pk", flat=True))
 
     assert scale.delete_seeded() == 90
 
@@ -188,9 +304,15 @@ def test_reset_removes_the_seeded_rows_only(territories):
     for model in (Attachment, NotificationEvent, Notification, Delivery, OutgoingEmail):
         assert not model.objects.exists(), model
     assert not InterventionArea.objects.filter(organization__isnull=True, user__isnull=True).exists()
+    assert list(Action.objects.all()) == [other_action]
+    assert not Action.history.filter(id__in=seeded_action_ids).exists()
+    for model in ACTION_MODELS:
+        assert not model.history.filter(action_id__in=seeded_action_ids).exists(), model
+    assert ActionManager.objects.get(action=other_action).user == other_user
 
     _seed()
     assert scale.seeded_sites().count() == 90
+    assert scale.seeded_actions().count() == DEFAULT_ACTIONS
 
 
 # The role of the members of each kind of seeded organisation: the type's default role (accounts migration 0002),
@@ -435,3 +557,228 @@ class TestSeededDataSet(TestCase):
         assert {each.read_at is None for each in notifications} == {True, False}
         local = [each for each in notifications if each.user.email == scale.LOCAL_USER_EMAIL]
         assert {each.read_at is None for each in local} == {True, False}
+
+
+# Who pilots and who operates the seeded actions, by organisation type (written out: the types whose members may
+# create an action in their département, and those who work on sites).
+PILOT_TYPES = {"prefecture_departement", "ddets", "association", "departement"}
+OPERATOR_TYPES = {"association", "intervenant"}
+
+
+FINANCE_FIELDS = ["year", "finance_type", "amount", "real_amount", "comments"]
+
+
+def _assert_unchanged(message: str, service, **arguments) -> None:
+    """The service refuses the save, with `message` alone: every rule passed and nothing changed."""
+    __tracebackhide__ = True
+    with pytest.raises(ValidationError) as refused:
+        service(**arguments)
+    assert refused.value.message_dict == {"__all__": [message]}
+
+
+def _years_entered(action: Action) -> set[int]:
+    """The years of the action up to the seed's: those that have finances (or indicators) when it has any."""
+    last = min(action.ended_at.year if action.ended_at else TODAY.year, TODAY.year)
+    return set(range(action.started_at.year, last + 1))
+
+
+@pytest.mark.usefixtures("seeded_with_actions")
+class TestSeededActions(TestCase):
+    """The 30 actions written over a small seed: read-only checks, and writes that must change nothing."""
+
+    def _actions(self) -> list[Action]:
+        return list(
+            scale.seeded_actions()
+            .with_members()
+            .select_related("created_by", "departement", "location_eti_commune")
+            .prefetch_related("site_links__site__commune", "finances", "metrics")
+            .order_by("pk")
+        )
+
+    def test_actions_spread_over_the_departements_in_proportion_to_their_sites(self):
+        actions = Counter(scale.seeded_actions().values_list("departement_id", flat=True))
+        sites = Counter(scale.seeded_sites().values_list("commune__departement_id", flat=True))
+
+        assert sum(actions.values()) == ACTIONS
+        assert set(actions) <= set(sites)
+        assert actions["93"] == max(actions.values())
+        for code, count in sites.items():
+            assert abs(actions[code] - ACTIONS * count / 90) < 1, code
+
+    def test_pilots_operators_and_sites_are_people_and_sites_of_the_action_departement(self):
+        actions = self._actions()
+        people = User.objects.select_related("organization__type").in_bulk(
+            [member.user_id for action in actions for member in [*action.managers.all(), *action.operators.all()]]
+        )
+        links = alive = 0
+        for action in actions:
+            code = action.departement_id
+            managers, operators = list(action.managers.all()), list(action.operators.all())
+            assert 1 <= len(managers) <= 3 and 1 <= len(operators) <= 3
+            for member, types in [(each, PILOT_TYPES) for each in managers] + [
+                (each, OPERATOR_TYPES) for each in operators
+            ]:
+                user = people[member.user_id]
+                assert member.organization_id == user.organization_id
+                assert user.status == UserStatus.ACTIVE and user.email.endswith(f"@{scale.SEED_DOMAIN}")
+                assert user.organization.type.uid in types
+                assert user.organization.departement_id == code
+            assert action.created_by_id == managers[0].user_id
+            assert permissions.can_create_action(action.created_by, action.departement)
+            sites = [link.site for link in action.site_links.all()]
+            if action.location_type == LocationType.SUR_SITE:
+                assert 1 <= len(sites) <= 5
+                assert {site.commune.departement_id for site in sites} == {code}
+                links += len(sites)
+                until = action.ended_at or TODAY
+                alive += sum(
+                    1 for site in sites if site.declared_at <= until and (site.closed_at or until) >= action.started_at
+                )
+            else:
+                assert sites == []
+            if action.location_type == LocationType.ETI:
+                assert action.location_eti and action.location_eti_commune.departement_id == code
+        # The sites of an action existed while it ran (unless none of its département did).
+        assert alive >= 0.8 * links > 0
+        assert Counter(action.location_type for action in actions)[LocationType.SUR_SITE] >= ACTIONS / 3
+        assert len({action.location_type for action in actions}) >= 3
+
+    def test_a_third_ended_half_have_finances_a_third_indicators(self):
+        actions = self._actions()
+        first_day = TODAY - datetime.timedelta(days=2 * 365)
+
+        finished = [action for action in actions if action.ended_at and action.ended_at < TODAY]
+        assert len(finished) == ACTIONS // 3
+        assert sum(1 for action in actions if action.finances.all()) == ACTIONS // 2
+        assert sum(1 for action in actions if action.metrics.all()) == ACTIONS // 3
+        for action in actions:
+            assert first_day <= action.started_at < TODAY
+            assert action.ended_at is None or action.ended_at >= action.started_at
+            assert action.topics and action.goals
+        # Years of finances and indicators: every year of the action up to the seed's, 1 to 3 lines of different
+        # types a year.
+        for action in actions:
+            finances = list(action.finances.all())
+            if finances:
+                assert {finance.year for finance in finances} == _years_entered(action)
+                for year in _years_entered(action):
+                    types = [finance.finance_type for finance in finances if finance.year == year]
+                    assert 1 <= len(types) <= 3 and len(set(types)) == len(types)
+                assert all(0 <= finance.real_amount <= finance.amount for finance in finances)
+            if action.metrics.all():
+                assert {metrics.year for metrics in action.metrics.all()} == _years_entered(action)
+
+    def test_the_services_find_every_action_valid_and_nothing_to_change(self):
+        """Each action, its finances and its indicators saved again by its first pilot through the services, which
+        check every rule (dates, places, sites, years, amounts, the bounds of each indicator): all pass, and all are
+        refused only because nothing changed."""
+        for action in self._actions():
+            author, version = action.created_by, action.version
+            values = {
+                "name": action.name,
+                "started_at": action.started_at,
+                "ended_at": action.ended_at,
+                "topics": [topic.value for topic in action.topics],
+                "goals": action.goals,
+                "departement": action.departement,
+                "location_type": action.location_type,
+                "location_eti": action.location_eti,
+                "location_eti_commune": action.location_eti_commune,
+                "location_eti_latitude": action.location_eti_latitude,
+                "location_eti_longitude": action.location_eti_longitude,
+                "location_autre": action.location_autre,
+                "sites": [link.site for link in action.site_links.all()],
+                "managers": [member.user for member in action.managers.all()],
+                "operators": [member.user for member in action.operators.all()],
+            }
+            _assert_unchanged(
+                "Aucune donnée n'a changé.",
+                action_update,
+                action_id=action.pk,
+                author=author,
+                expected_version=version,
+                values=values,
+            )
+            if action.finances.all():
+                _assert_unchanged(
+                    "Aucun financement n'a changé.",
+                    action_finances_update,
+                    action_id=action.pk,
+                    author=author,
+                    expected_version=version,
+                    rows=[
+                        {"id": each.pk, **{name: getattr(each, name) for name in FINANCE_FIELDS}}
+                        for each in action.finances.all()
+                    ],
+                )
+            for metrics in action.metrics.all():
+                _assert_unchanged(
+                    "Aucun indicateur n'a changé.",
+                    action_metrics_update,
+                    action_id=action.pk,
+                    author=author,
+                    expected_version=version,
+                    year=metrics.year,
+                    values={name: getattr(metrics, name) for name in METRIC_FIELDS},
+                )
+
+    def test_indicators_fill_the_sections_of_the_action_topics_only(self):
+        for metrics in ActionMetrics.objects.filter(action__in=scale.seeded_actions()).select_related("action"):
+            topics = set(metrics.action.topics)
+            assert metrics.nombre_personnes >= 1
+            for _, topic, names in METRIC_SECTIONS:
+                if topic is not None and topic not in topics:
+                    assert all(getattr(metrics, name) is None for name in names), (metrics, names)
+            shown = [name for _, topic, names in METRIC_SECTIONS if topic is None or topic in topics for name in names]
+            assert any(getattr(metrics, name) is not None for name in shown if name != "nombre_personnes")
+
+    def test_each_action_has_the_versions_the_services_write(self):
+        for action in self._actions():
+            versions = list(action.history.order_by("history_date", "history_id"))
+            assert [version.version for version in versions] == list(range(1, action.version + 1))
+            assert [version.history_type for version in versions] == ["+"] + ["~"] * (action.version - 1)
+            assert all(earlier.history_date < later.history_date for earlier, later in itertools.pairwise(versions))
+            assert (versions[0].history_date, versions[0].history_user_id) == (action.created_at, action.created_by_id)
+            assert (versions[-1].history_date, versions[-1].history_user_id, versions[-1].updated_at) == (
+                action.updated_at,
+                action.updated_by_id,
+                action.updated_at,
+            )
+            # One version for the creation, one per year of finances, one per year of indicators.
+            finance_years = {finance.year for finance in action.finances.all()}
+            assert action.version == 1 + len(finance_years) + len(action.metrics.all())
+            # Every row has its « created » version, no later than the action's last version.
+            for model in ACTION_MODELS:
+                rows = set(model.objects.filter(action=action).values_list("pk", flat=True))
+                history = list(model.history.filter(action_id=action.pk))
+                assert {each.id for each in history} == rows, model
+                assert all(each.history_type == "+" for each in history)
+                assert all(action.created_at <= each.history_date <= action.updated_at for each in history)
+
+    def test_the_pages_show_the_seeded_actions_and_their_history(self):
+        admin = User.objects.get(email=scale.NATIONAL_ADMIN_EMAIL)
+        local = User.objects.get(email=scale.LOCAL_USER_EMAIL)
+        in_93 = scale.seeded_actions().filter(departement_id="93").count()
+        assert set(Action.objects.visible_to(local).values_list("pk", flat=True)) == set(
+            scale.seeded_actions().filter(departement_id="93").values_list("pk", flat=True)
+        )
+
+        self.client.force_login(admin)
+        response = self.client.get(reverse("actions:list"))
+        assert response.status_code == 200
+        assert response.context["page"].paginator.count == ACTIONS
+        self.client.force_login(local)
+        assert self.client.get(reverse("actions:list")).context["page"].paginator.count == in_93
+
+        # A pilot of a financed action reads its amounts on its page and its versions in its history.
+        action = next(action for action in self._actions() if action.finances.all() and action.metrics.all())
+        finance = action.finances.all()[0]
+        self.client.force_login(action.created_by)
+        page = self.client.get(action.get_absolute_url())
+        assert page.status_code == 200 and euros(finance.amount) in page.content.decode()
+        history = self.client.get(reverse("actions:history", kwargs={"pk": action.pk}))
+        assert history.status_code == 200
+        text = history.content.decode()
+        assert "Création de l&#x27;action" in text or "Création de l'action" in text
+        assert euros(finance.amount) in text
+        assert f"Indicateurs {action.metrics.all()[0].year}" in text

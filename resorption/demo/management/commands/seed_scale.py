@@ -24,7 +24,7 @@ class Command(BaseCommand):
     help = (
         "Génère un jeu de données national déterministe pour les tests de charge : sites existants et fermés, "
         "5 versions ou plus par site, propriétaires, intervenants, structures et comptes par département, messages "
-        "du journal avec leurs notifications."
+        "du journal avec leurs notifications, actions avec leurs financements et indicateurs."
     )
 
     def add_arguments(self, parser):
@@ -38,6 +38,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--messages", type=_count, default=300000, help="Nombre de messages du journal des sites (300000)."
+        )
+        parser.add_argument(
+            "--actions",
+            type=_count,
+            help=f"Nombre d'actions (par défaut une pour {scale.SITES_PER_ACTION} sites : 1500 pour 30000 sites).",
         )
         parser.add_argument("--years", type=int, default=8, help="Années couvertes par les dates (8).")
         parser.add_argument("--seed", type=int, default=2026, help="Graine du générateur (2026).")
@@ -54,8 +59,9 @@ class Command(BaseCommand):
             "--skip-if-seeded",
             action="store_true",
             help=(
-                "Ne fait rien (sans erreur) si des données générées avec les mêmes nombres de sites et de messages "
-                "existent déjà ; si elles en ont d'autres (autres arguments, version antérieure), les remplace."
+                "Ne fait rien (sans erreur) si des données générées avec les mêmes nombres de sites, de messages et "
+                "d'actions existent déjà ; si seul le nombre d'actions diffère (données générées avant les actions), "
+                "régénère les actions seules ; sinon (autres arguments, version antérieure), remplace tout."
             ),
         )
 
@@ -64,14 +70,32 @@ class Command(BaseCommand):
             raise CommandError("--years doit valoir au moins 1.")
         if options["open"] + options["closed"] == 0:
             raise CommandError("Rien à générer : --open et --closed valent 0.")
+        actions = options["actions"]
+        if actions is None:
+            actions = scale.actions_for_sites(options["open"] + options["closed"])
         if scale.is_seeded():
             counts = scale.seeded_counts()
             wanted = {key: options[key] for key in ("open", "closed", "messages")}
             same_shape = all(counts[key] == value for key, value in wanted.items())
-            if options["skip_if_seeded"] and same_shape:
+            if options["skip_if_seeded"] and same_shape and counts["actions"] == actions:
                 self._say(
                     f"Données de charge déjà présentes ({counts['open'] + counts['closed']} sites, "
-                    f"{counts['messages']} messages) : rien à faire."
+                    f"{counts['messages']} messages, {counts['actions']} actions) : rien à faire."
+                )
+                return
+            if options["skip_if_seeded"] and same_shape:
+                # The sites, accounts and journal are those asked for (a data set seeded before the actions, or with
+                # another number of them): only the actions are written again, on the seeded sites and accounts.
+                report = scale.seed_actions(
+                    seed=options["seed"],
+                    today=options["today"] or timezone.localdate(),
+                    years=options["years"],
+                    actions=actions,
+                )
+                self._say(
+                    f"Données de charge déjà présentes ({counts['open'] + counts['closed']} sites, "
+                    f"{counts['messages']} messages) : {counts['actions']} actions remplacées par "
+                    f"{self._actions(report)} — en {report.seconds:.1f} s."
                 )
                 return
             if options["skip_if_seeded"]:
@@ -100,6 +124,7 @@ class Command(BaseCommand):
             today=options["today"] or timezone.localdate(),
             users=options["users"],
             messages=options["messages"],
+            actions=actions,
         )
         self._say(
             f"{report.open} sites existants et {report.closed} sites fermés dans {report.departements} départements "
@@ -107,13 +132,21 @@ class Command(BaseCommand):
             f"{report.owners} propriétaires, {report.orientations} orientations, {report.actors} intervenants, "
             f"{report.organizations} structures, {report.users} comptes, {report.messages} messages dont "
             f"{report.targeted} ciblés et {report.attachments} pièces jointes, {report.notifications} notifications "
-            f"({report.unread} non lues, {report.emails} courriels) — en {report.seconds:.1f} s ("
+            f"({report.unread} non lues, {report.emails} courriels), {self._actions(report)} — en "
+            f"{report.seconds:.1f} s ("
             + ", ".join(f"{step} {seconds:.0f} s" for step, seconds in report.timings.items())
             + ")."
         )
         self._say(
             f"Comptes : {scale.NATIONAL_ADMIN_EMAIL} (administrateur national), {scale.LOCAL_USER_EMAIL} (opérateur "
             f"local) ; mot de passe de tous les comptes générés : {scale.SEED_PASSWORD}"
+        )
+
+    @staticmethod
+    def _actions(report: scale.SeedReport) -> str:
+        return (
+            f"{report.actions} actions ({report.finished_actions} terminées, {report.action_finances} lignes de "
+            f"financement, {report.action_metrics} années d'indicateurs)"
         )
 
     def _say(self, message: str) -> None:
