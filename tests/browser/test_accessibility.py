@@ -15,6 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from resorption.accounts.models import User
+from resorption.actions.models import Action
 from resorption.settlements.models import Site
 from tests.browser.demo_world import load_demo_world
 from tests.browser.helpers import BEST_PRACTICE_TAGS, axe_violations, log_in, wait_for_htmx
@@ -29,6 +30,8 @@ WIDTHS = {"1280px": DESKTOP, "390px": PHONE}
 OPEN_SITE = "14 quai de la Souys 33100 Bordeaux"
 CLOSED_SITE = "3 chemin de Lissandre 33800 Bordeaux"  # with the orientations of its households
 MAX_CARD_HEIGHT_PX = 250
+# In Gironde, on the two sites above, with finances over two years and 2025 indicators (resorption/demo/actions.py).
+FINANCED_ACTION = "Accompagnement global des familles de la Souys et de Lissandre"
 
 
 def _site(address: str) -> Site:
@@ -53,6 +56,10 @@ def correspondent_account() -> dict:
 
 def no_site() -> dict:
     return {"pk": 999_999_999}
+
+
+def financed_action() -> dict:
+    return {"pk": Action.objects.get(name=FINANCED_ACTION).pk}
 
 
 @dataclass(frozen=True)
@@ -88,10 +95,20 @@ KEY_PAGES: dict[str | None, list[KeyPage]] = {
         KeyPage("messages territoriaux", "journal:territorial"),
         KeyPage("centre de notifications", "notifications:list"),
         KeyPage("mon compte", "accounts:profile"),
+        # The correspondent reads the finances of the actions of his département, and the indicators of one he
+        # neither pilots nor operates (no form: the values).
+        KeyPage("liste des actions", "actions:list"),
+        KeyPage("saisie d'une action", "actions:create"),
+        KeyPage("fiche d'une action", "actions:detail", financed_action),
+        KeyPage("indicateurs d'une action (lecture)", "actions:indicators", financed_action),
     ],
-    # An admin reads, under each journal message, who was notified of it.
+    # An admin reads, under each journal message, who was notified of it; he updates the actions of his territory.
     "local-admin-33@demo.test": [
         KeyPage("journal du site", "journal:journal", open_site_journal),
+        KeyPage("modification d'une action", "actions:update", financed_action),
+        KeyPage("indicateurs d'une action", "actions:indicators", financed_action),
+        KeyPage("financements d'une action", "actions:finances", financed_action),
+        KeyPage("historique d'une action", "actions:history", financed_action),
         KeyPage("administration des comptes", "accounts:admin_users"),
         KeyPage("fiche d'un compte", "accounts:user_detail", correspondent_account),
     ],
