@@ -45,7 +45,7 @@ def request_lines(fixture: dict, name: str) -> list[str]:
         chosen = rng.choices(list(pages.MIX), weights=list(pages.MIX.values()), k=MIX_REQUESTS)
         return [line(page, index) for index, page in enumerate(chosen)]
     page = pages.BY_NAME[name]
-    count = len(fixture["sites"]) if "{site}" in page.path else len(sessions[page.account])
+    count = len(fixture[page.sample]) if page.sample else len(sessions[page.account])
     return [line(page, index) for index in range(count)]
 
 

@@ -29,7 +29,14 @@ class Page:
     def url(self, rng: random.Random, fixture: dict) -> str:
         if "{site}" in self.path:
             return self.path.format(site=rng.choice(fixture["sites"]))
+        if "{action}" in self.path:
+            return self.path.format(action=rng.choice(fixture["actions"]))
         return self.path
+
+    @property
+    def sample(self) -> str | None:
+        """The fixture's sample of ids this page's path takes (`sites`, `actions`), if any."""
+        return "sites" if "{site}" in self.path else "actions" if "{action}" in self.path else None
 
     @property
     def is_floor(self) -> bool:
@@ -91,6 +98,9 @@ NOTIFICATIONS = Page(
     check_plans=True,
 )
 DASHBOARD = Page("dashboard", "Dashboard `/tableau-de-bord/`", "admin", "/tableau-de-bord/")
+# Issue 10: the action list and page must meet the site list's and site page's targets under load.
+ACTION_LIST = Page("action_list", "Action list `/actions/` (national admin: every action)", "admin", "/actions/", 150)
+ACTION_PAGE = Page("action_page", "Action page `/actions/<id>/` (national admin)", "admin", "/actions/{action}/", 100)
 
 PAGES = [
     FLOOR,
@@ -105,6 +115,8 @@ PAGES = [
     JOURNAL,
     NOTIFICATIONS,
     DASHBOARD,
+    ACTION_LIST,
+    ACTION_PAGE,
 ]
 BY_NAME = {page.name: page for page in PAGES}
 # The authenticated mix: what people's browsing looks like, site pages and lists first. Weights are shares of the

@@ -44,6 +44,7 @@ from django.utils.module_loading import import_string  # noqa: E402
 
 from bench.pages import PAGES  # noqa: E402
 from resorption.accounts.models import User  # noqa: E402
+from resorption.actions.models import Action  # noqa: E402
 from resorption.demo import scale  # noqa: E402
 from resorption.journal.models import JournalEntry  # noqa: E402
 from resorption.notifications.models import Notification  # noqa: E402
@@ -85,6 +86,12 @@ def site_sample(user: User) -> list[int]:
     return ids
 
 
+def action_sample(user: User) -> list[int]:
+    """A fixed sample of the seeded actions the user reads (the action page's ids)."""
+    pool = list(Action.objects.visible_to(user).values_list("pk", flat=True).order_by("pk"))
+    return random.Random(2026).sample(pool, min(len(pool), SAMPLE_SITES))
+
+
 def counts() -> dict[str, int]:
     history = Site.history.model
     return {
@@ -94,6 +101,7 @@ def counts() -> dict[str, int]:
         "users": User.objects.count(),
         "messages": JournalEntry.objects.count(),
         "notifications": Notification.objects.count(),
+        "actions": Action.objects.count(),
     }
 
 
@@ -237,6 +245,7 @@ def main() -> None:
         "accounts": {"admin": admin.email, "local": local.email},
         "sessions": {"admin": sessions(admin), "local": sessions(local)},
         "sites": site_sample(admin),
+        "actions": action_sample(admin),
         "local_departement": local.organization.departement_id,
         "counts": counts(),
     }

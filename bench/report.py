@@ -256,8 +256,22 @@ def verdict(run: Run) -> list[str]:
         ),
         ("Zero errors", f"{errors} errors", errors == 0),
     ]
+    # Issue 10: the action list and page meet the site list's and the site page's targets under load.
+    for page in (pages.ACTION_LIST, pages.ACTION_PAGE):
+        figures = run.load(page.name)
+        rows.append(
+            (
+                f"{page.label}, 10 users: p95 ≤ {page.target_p95_ms} ms and ≤ {pages.FLOOR_FACTOR} × the floor's",
+                f"p95 {figures['p95_ms']:,.0f} ms ({figures['p95_ms'] / floor:.1f} ×)"
+                if figures and floor
+                else "not measured",
+                bool(figures and floor)
+                and figures["p95_ms"] <= page.target_p95_ms
+                and figures["p95_ms"] <= pages.FLOOR_FACTOR * floor,
+            )
+        )
     return [
-        "| Target (issue 8) | Measured | Met |",
+        "| Target (issues 8 and 10) | Measured | Met |",
         "|---|---|---|",
         *(f"| {target} | {measured} | {_yes(ok)} |" for target, measured, ok in rows),
     ]
@@ -364,7 +378,8 @@ def results(directory: Path) -> str:
     lines = [
         f"Data: {counts['open']:,} open + {counts['closed']:,} closed sites, {counts['versions']:,} site versions, "
         f"{counts['users']:,} accounts, {counts.get('messages', 0):,} journal messages, "
-        f"{counts.get('notifications', 0):,} notifications. Load: wrk, {settings['users']} concurrent connections "
+        f"{counts.get('notifications', 0):,} notifications, {counts.get('actions', 0):,} actions. "
+        f"Load: wrk, {settings['users']} concurrent connections "
         f"without think time, {settings['duration']} per page (one request at a time: {settings['alone_duration']}) "
         f"after a warm-up; gunicorn {settings['workers']} sync workers, `config.settings.prod`, "
         f"`DATABASE_CONN_MAX_AGE={settings['conn_max_age']}`, `CACHE_URL` {settings.get('cache_url')}, "
