@@ -6,11 +6,13 @@ user may do (403 otherwise), parses a form and calls one service, whose French e
 Finances are read only for who may access them (§A.6): for anyone else they are not fetched at all.
 """
 
+import hashlib
 import logging
 from itertools import groupby
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -55,6 +57,7 @@ from resorption.actions.services import (
     action_update,
 )
 from resorption.core.forms import parse_id
+from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
 from resorption.settlements.models import Site
 from resorption.territories.models import Departement, clean_search_term
@@ -62,6 +65,8 @@ from resorption.territories.models import Departement, clean_search_term
 logger = logging.getLogger("resorption.actions")
 
 PAGE_SIZE = 20
+# How long a process keeps the places offered by the list's filter (`_locations`).
+LOCATIONS_SECONDS = 60
 FINANCES_PREFIX = "financements"
 
 
@@ -77,15 +82,20 @@ def action_list(request: HttpRequest) -> HttpResponse:
     visible = Action.objects.visible_to(user)
     form, filters = _list_filters(request, visible)
     actions = _filtered(visible, filters)
-    page = Paginator(actions.with_list_data(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(actions.values(*LIST_VALUES), PAGE_SIZE).get_page(request.GET.get("page"))
     can_export = permissions.can_export_actions(user)
     return render(
         request,
         "actions/action_list.html",
         {
             "form": form,
+            # The rendered filter panel is kept per process for what it shows: the query string and the places
+            # offered (its fields, a hundred places as options, were most of the page's rendering).
+            "filters_cache_key": hashlib.sha256(
+                repr((sorted(request.GET.lists()), form.fields["localisation"].choices)).encode()
+            ).hexdigest(),
             "page": page,
-            "actions": page.object_list,
+            "rows": list_rows(list(page.object_list)),
             "pagination": pagination_links(request.GET, page),
             "can_create": permissions.can_create_action(user),
             "filtered": bool(filters),
@@ -113,18 +123,62 @@ def export(request: HttpRequest) -> HttpResponse:
 def _list_filters(request: HttpRequest, visible) -> tuple[ActionFilterForm, dict[str, str]]:
     """The list's filters from the query string, shared by the list and its export: the places offered are those of
     the actions the user reads, so that a link copied from the list narrows the export the same way."""
-    form = ActionFilterForm(request.GET, locations=_locations(visible))
+    form = ActionFilterForm(request.GET, locations=_locations(request.user, visible))
     return form, form.filters()
 
 
-def _locations(visible) -> list[tuple[str, str]]:
-    """The départements of the actions the user reads, and their régions: the places he may filter on."""
-    departements = list(
-        Departement.objects.filter(pk__in=visible.values("departement")).select_related("region").order_by("code")
-    )
-    regions = sorted({(departement.region_id, departement.region.name) for departement in departements})
-    return [(f"region-{code}", f"Région {name}") for code, name in regions] + [
-        (departement.code, f"{departement.code} — {departement.name}") for departement in departements
+def _locations(user, visible) -> list[tuple[str, str]]:
+    """The départements of the actions the user reads, and their régions: the places he may filter on. Kept a minute
+    per process for the users who read the same actions (`permissions.actions_key`): an action in a new département
+    is offered within the minute."""
+    key = "action-locations:" + hashlib.sha256(permissions.actions_key(user).encode()).hexdigest()
+    locations = caches["fragments"].get(key)
+    if locations is None:
+        departements = list(
+            Departement.objects.filter(pk__in=visible.values("departement"))
+            .order_by("code")
+            .values_list("code", "name", "region_id", "region__name")
+        )
+        regions = sorted({(region, region_name) for _, _, region, region_name in departements})
+        locations = [(f"region-{code}", f"Région {name}") for code, name in regions] + [
+            (code, f"{code} — {name}") for code, name, _, _ in departements
+        ]
+        caches["fragments"].set(key, locations, LOCATIONS_SECONDS)
+    return locations
+
+
+# What a row of the list shows, read as plain values (`list_rows`).
+LIST_VALUES = ("pk", "name", "started_at", "ended_at", "departement_id", "departement__name", *TOPIC_FIELDS.values())
+
+
+def list_rows(actions: list[dict]) -> list[dict]:
+    """The rows of a page of the list, their values already in words: the pilots' and operators' organisations in
+    one query each, whatever the number of actions and people."""
+    ids = [action["pk"] for action in actions]
+    members = {}
+    for model in (ActionManager, ActionOperator):
+        names: dict[int, list[str]] = {pk: [] for pk in ids}
+        for action_id, name in (
+            model.objects.filter(action_id__in=ids).order_by("pk").values_list("action_id", "organization__name")
+        ):
+            names[action_id].append(name)
+        members[model] = names
+    detail_url = url_maker("actions:detail", "pk")
+    today = timezone.localdate()
+    return [
+        {
+            "url": detail_url(action["pk"]),
+            "name": action["name"],
+            "is_ongoing": (ongoing := action["ended_at"] is None or action["ended_at"] >= today),
+            "status_label": "En cours" if ongoing else "Terminée",
+            "departement": f"{action['departement_id']} — {action['departement__name']}",
+            "started_at": action["started_at"].strftime("%d/%m/%Y"),
+            "ended_at": action["ended_at"].strftime("%d/%m/%Y") if action["ended_at"] else "",
+            "topics": ", ".join(str(topic.label) for topic, field in TOPIC_FIELDS.items() if action[field]),
+            "managers": members[ActionManager][action["pk"]],
+            "operators": members[ActionOperator][action["pk"]],
+        }
+        for action in actions
     ]
 
 

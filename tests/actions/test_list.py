@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def _names(client, query: str = "") -> set[str]:
     response = client.get(reverse("actions:list") + query)
     assert response.status_code == 200
-    return {action.name for action in response.context["actions"]}
+    return {row["name"] for row in response.context["rows"]}
 
 
 def test_filters_by_location_status_topic_place_and_search(client, world):
@@ -89,9 +89,9 @@ def test_pagination_keeps_the_filters(client, world):
     client.force_login(world.national_admin)
     ActionFactory.create_batch(25, name="Groupe", managers=[world.partner], operators=[world.operator])
     response = client.get(reverse("actions:list") + "?q=groupe")
-    assert len(response.context["actions"]) == 20
+    assert len(response.context["rows"]) == 20
     assert "?q=groupe&amp;page=2" in response.content.decode()
-    assert len(client.get(reverse("actions:list") + "?q=groupe&page=2").context["actions"]) == 5
+    assert len(client.get(reverse("actions:list") + "?q=groupe&page=2").context["rows"]) == 5
 
 
 def test_the_page_says_when_an_action_is_over(client, world):
@@ -158,3 +158,27 @@ def test_the_action_page_and_history_query_counts_stay_flat(client, world, perso
     for name in ("detail", "history"):
         url = reverse(f"actions:{name}", kwargs={"pk": action.pk})
         _assert_flat(client, url, more_people_sites_and_finances, budget=12)
+
+
+def test_a_row_names_the_pilots_and_operators_organisations_in_their_order(client, world):
+    client.force_login(world.national_admin)
+    html = client.get(reverse("actions:list") + "?q=pilotée en Gironde").content.decode()
+
+    row = html[html.index("Action pilotée en Gironde") :]
+    row = row[: row.index("</tr>")]
+    assert "Préfecture de la Gironde" in row and "Association Rives" in row
+    assert row.index("Préfecture de la Gironde") < row.index("Association Rives")
+    assert "En cours" in row and "Depuis le" in row
+
+
+def test_the_filter_panel_is_rendered_once_per_query_and_places(client, world):
+    client.force_login(world.national_admin)
+
+    def panels(query: str) -> int:
+        response = client.get(reverse("actions:list") + query)
+        return sum(1 for each in response.templates if each.name.endswith("select.html"))
+
+    first = panels("?statut=en-cours")
+    assert first > 0
+    assert panels("?statut=en-cours") == 0
+    assert panels("?statut=terminee") == first
