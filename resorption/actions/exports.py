@@ -22,14 +22,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django.utils.text import capfirst
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from resorption.accounts.models import User
 from resorption.actions.enums import FinanceType, Topic
@@ -40,8 +36,8 @@ from resorption.actions.models import (
     ActionMetrics,
     ActionQuerySet,
 )
+from resorption.core.xlsx import cell, wall_clock
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL_SHEET = "Tous"
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -79,11 +75,6 @@ class Column:
 class Section:
     title: str
     columns: tuple[Column, ...]
-
-
-def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
-    """Excel knows no time zones: the Paris wall-clock time, without its offset."""
-    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
 
 def _members(members) -> str:
@@ -183,10 +174,10 @@ def _sections() -> tuple[Section, ...]:
         Section(
             "MISE À JOUR",
             (
-                Column("Action mise à jour le", lambda row: _local(row.action.updated_at), 18, DATETIME_FORMAT),
+                Column("Action mise à jour le", lambda row: wall_clock(row.action.updated_at), 18, DATETIME_FORMAT),
                 Column(
                     "Indicateurs mis à jour le",
-                    lambda row: _local(row.metrics.updated_at) if row.metrics else None,
+                    lambda row: wall_clock(row.metrics.updated_at) if row.metrics else None,
                     18,
                     DATETIME_FORMAT,
                 ),
@@ -255,29 +246,6 @@ def export_rows(user: User, actions: ActionQuerySet) -> list[Row]:
 _SECTION_FILL = PatternFill("solid", start_color="E3E3FD")
 
 
-def _text(value: str) -> str:
-    # Control characters are not allowed in xlsx cells (openpyxl refuses them).
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
-def _cell(sheet: Worksheet, value: Any, *, column: Column | None = None, header: bool = False) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = _text(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # Text stays text: a name or goal starting with "=" must not become a formula run by the spreadsheet.
-        cell.data_type = "s"
-    if header:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    elif column is not None:
-        if column.number_format:
-            cell.number_format = column.number_format
-        if column.wrap:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
-
-
 def _write_sheet(workbook: Workbook, title: str, rows: Iterable[Row]) -> None:
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "G3"  # the sections and titles, the département and the action's id and name stay in view
@@ -286,13 +254,18 @@ def _write_sheet(workbook: Workbook, title: str, rows: Iterable[Row]) -> None:
     section_row = []
     for section in SECTIONS:
         for position in range(len(section.columns)):
-            cell = _cell(sheet, section.title if position == 0 else None, header=True)
-            cell.fill = _SECTION_FILL
-            section_row.append(cell)
+            title = cell(sheet, section.title if position == 0 else None, bold=True, wrap=True)
+            title.fill = _SECTION_FILL
+            section_row.append(title)
     sheet.append(section_row)
-    sheet.append([_cell(sheet, column.title, header=True) for column in COLUMNS])
+    sheet.append([cell(sheet, column.title, bold=True, wrap=True) for column in COLUMNS])
     for row in rows:
-        sheet.append([_cell(sheet, column.value(row), column=column) for column in COLUMNS])
+        sheet.append(
+            [
+                cell(sheet, column.value(row), number_format=column.number_format, wrap=column.wrap)
+                for column in COLUMNS
+            ]
+        )
 
 
 def sheet_title(departement_code: str) -> str:

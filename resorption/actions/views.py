@@ -59,6 +59,7 @@ from resorption.actions.services import (
 from resorption.core.forms import parse_id
 from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
+from resorption.core.xlsx import XLSX_CONTENT_TYPE
 from resorption.settlements.models import Site
 from resorption.territories.models import Departement, clean_search_term
 
@@ -115,7 +116,7 @@ def export(request: HttpRequest) -> HttpResponse:
     _, filters = _list_filters(request, Action.objects.visible_to(user))
     rows = exports.export_rows(user, _filtered(Action.objects.visible_to(user, "action.export"), filters))
     logger.info("actions export", extra={"user_id": user.pk, "rows": len(rows)})
-    response = HttpResponse(exports.actions_workbook(rows), content_type=exports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(exports.actions_workbook(rows), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(timezone.localdate())}"'
     return response
 

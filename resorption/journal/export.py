@@ -16,20 +16,16 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from resorption.accounts import permissions
 from resorption.accounts.models import User
+from resorption.core.xlsx import cell, wall_clock
 from resorption.journal.models import JournalEntry
 from resorption.settlements.models import Site
 from resorption.territories.location import Territories, sites_in_q
 
 SHEET_TITLE = "Messages des journaux"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -49,13 +45,8 @@ def _organization(entry: JournalEntry) -> str:
     return entry.author.organization.name if entry.author else ""
 
 
-def _local(moment: datetime.datetime) -> datetime.datetime:
-    """Excel knows no time zones: the Paris wall-clock time, without its offset."""
-    return timezone.localtime(moment).replace(tzinfo=None)
-
-
 COLUMNS: tuple[Column, ...] = (
-    Column("Date", lambda entry: _local(entry.created_at), 18, number_format="dd/mm/yyyy hh:mm"),
+    Column("Date", lambda entry: wall_clock(entry.created_at), 18, number_format="dd/mm/yyyy hh:mm"),
     Column("Département", lambda entry: str(entry.site.commune.departement), 22),
     Column("Commune", lambda entry: entry.site.commune.name, 22),
     Column("Site", lambda entry: entry.site.display_name, 40, wrap=True),
@@ -109,27 +100,6 @@ def entries_to_export(
     )
 
 
-def _text(value: str) -> str:
-    # Control characters are not allowed in xlsx cells (openpyxl refuses them).
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
-def _cell(sheet: Worksheet, column: Column, value: Any, *, bold: bool = False) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = _text(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # Text stays text: a message starting with "=" must not become a formula run by the spreadsheet.
-        cell.data_type = "s"
-    if column.number_format and not bold:
-        cell.number_format = column.number_format
-    if bold:
-        cell.font = Font(bold=True)
-    elif column.wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    return cell
-
-
 def journal_workbook(entries: Iterable[JournalEntry]) -> bytes:
     """The xlsx file of these entries: one header row (frozen), one row per entry, in the order given."""
     workbook = Workbook(write_only=True)
@@ -137,9 +107,14 @@ def journal_workbook(entries: Iterable[JournalEntry]) -> bytes:
     sheet.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.append([_cell(sheet, column, column.title, bold=True) for column in COLUMNS])
+    sheet.append([cell(sheet, column.title, bold=True) for column in COLUMNS])
     for entry in entries:
-        sheet.append([_cell(sheet, column, column.value(entry)) for column in COLUMNS])
+        sheet.append(
+            [
+                cell(sheet, column.value(entry), number_format=column.number_format, wrap=column.wrap)
+                for column in COLUMNS
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from resorption.accounts import permissions
 from resorption.core.forms import BoundedDateField
+from resorption.core.xlsx import XLSX_CONTENT_TYPE
 from resorption.journal import export
 from resorption.territories.models import Departement
 
@@ -80,7 +81,7 @@ def journal_export(request: HttpRequest) -> HttpResponse:
         )
     )
     logger.info("journal export", extra={"user_id": user.pk, "rows": len(entries)})
-    response = HttpResponse(export.journal_workbook(entries), content_type=export.XLSX_CONTENT_TYPE)
+    response = HttpResponse(export.journal_workbook(entries), content_type=XLSX_CONTENT_TYPE)
     filename = export.export_filename(timezone.localdate())
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
