@@ -508,6 +508,25 @@ class JournalEntryLike(Protocol):
     def target_organization_ids(self) -> Collection[int]: ...
 
 
+class ActionEntryLike(Protocol):
+    """What the action-journal predicates read from a message of an action's journal."""
+
+    @property
+    def action(self) -> ActionLike: ...
+
+    @property
+    def is_public(self) -> bool: ...
+
+    @property
+    def author_id(self) -> int | None: ...
+
+    @property
+    def target_user_ids(self) -> Collection[int]: ...
+
+    @property
+    def target_organization_ids(self) -> Collection[int]: ...
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Resolution, cached on the user object
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1004,6 +1023,24 @@ def journal_entries_key(user: User | AnonymousUser) -> str:
     return repr(("addressed", readable, _location_key(private), user.pk, user.organization_id))
 
 
+def action_entries_q(user: User | AnonymousUser, *, model: type[Model]) -> Q:
+    """Messages of actions' journals (§E.3) the user may read: on an action where he holds `action_comment.read`
+    (by role and département, or as a member of a pilot or operator organisation), and either public, or written by
+    him, or targeting him or his organisation. `model` is the queried message model (its `action` and target
+    relations are matched by IN over their indexed tables: each message once, no DISTINCT)."""
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    actions: Any = model._meta.get_field("action").related_model
+    readable_actions = actions.objects.filter(actions_q(user, "action_comment.read")).values("pk")
+    addressed = (
+        Q(is_public=True)
+        | Q(author=user.pk)
+        | _holding_q(model, "target_users", user.pk)
+        | _holding_q(model, "target_organizations", user.organization_id)
+    )
+    return Q(action__in=readable_actions) & addressed
+
+
 def territorial_messages_q(
     user: User | AnonymousUser,
     *,
@@ -1388,6 +1425,43 @@ def can_comment_action(user: User | AnonymousUser, action: ActionLike) -> bool:
     """Whether the user may comment the action: admins on their territory, members of its pilot or operator
     organisations otherwise."""
     return can(user, "action_comment.create", action=action)
+
+
+def can_read_action_journal(user: User | AnonymousUser, action: ActionLike) -> bool:
+    """Whether the user reads the action's journal (its public messages and those addressed to him): readers of the
+    action by role on its département, and members of its pilot or operator organisations."""
+    return can(user, "action_comment.read", action=action)
+
+
+def can_moderate_action_journal(user: User | AnonymousUser, action: ActionLike) -> bool:
+    """Whether the user may delete someone else's message in the action's journal (with a reason): the admins who
+    moderate the site journals of its département."""
+    return can(user, "shantytown_comment.moderate", departement=action.departement_id)
+
+
+def can_read_action_entry(user: User | AnonymousUser, entry: ActionEntryLike) -> bool:
+    """Whether the user reads this message of an action's journal; same rule as `action_entries_q`."""
+    if not user.is_authenticated or not can_read_action_journal(user, entry.action):
+        return False
+    return (
+        entry.is_public
+        or entry.author_id == user.pk
+        or user.pk in entry.target_user_ids
+        or user.organization_id in entry.target_organization_ids
+    )
+
+
+def can_edit_action_entry(user: User | AnonymousUser, entry: ActionEntryLike) -> bool:
+    """Whether the user may change the text of this message: its author only, while he reads it."""
+    return user.is_authenticated and entry.author_id == user.pk and can_read_action_entry(user, entry)
+
+
+def can_delete_action_entry(user: User | AnonymousUser, entry: ActionEntryLike) -> bool:
+    """Whether the user may delete this message: its author, or a moderator of the action's journal (who then gives
+    a reason), among those who read it."""
+    if not can_read_action_entry(user, entry):
+        return False
+    return entry.author_id == user.pk or can_moderate_action_journal(user, entry.action)
 
 
 def can_access_action_finances(user: User | AnonymousUser, action: ActionLike) -> bool:

@@ -15,6 +15,8 @@ from resorption.actions.enums import FinanceType, LocationType, Topic
 from resorption.actions.models import FINANCE_AMOUNT_MAX_DIGITS, METRIC_FIELDS, Action, ActionMetrics
 from resorption.core.forms import BaseForm, BoundedDateField, CountField, IdField, YearField, parse_id
 from resorption.core.text import normalize_search
+from resorption.journal.enums import Audience
+from resorption.journal.forms import JournalEntryEditForm, JournalEntryForm
 from resorption.settlements.models import Site
 from resorption.territories.models import Commune, Departement, clean_search_term
 
@@ -355,3 +357,32 @@ class ActionFilterForm(forms.Form):
         """The valid filters; invalid ones are dropped (a stale or edited link still lists something)."""
         self.is_valid()
         return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value}
+
+
+class ActionEntryForm(JournalEntryForm):
+    """« Nouveau message » in an action's journal (§E.3): the site journal's form — text, audience with its custom
+    list picked in the action's main département, files — without the site journal's tags and health follow-up."""
+
+    ACTION_AUDIENCE_LABELS = {
+        Audience.PUBLIC: "Tous les utilisateurs ayant accès aux messages de l'action",
+        Audience.PREFECTURE_DDETS: "La préfecture et la DDETS du département de l'action uniquement",
+        Audience.CUSTOM: "Une liste personnalisée de structures et de personnes",
+    }
+
+    def __init__(self, *args, departement_id: str, **kwargs):
+        super().__init__(*args, tags=(), departement_id=departement_id, **kwargs)
+        for name in ("kind", "health_date", "health_interventions", "tags"):
+            del self.fields[name]
+        self.fields["audience"].choices = list(self.ACTION_AUDIENCE_LABELS.items())
+
+    @property
+    def is_health(self) -> bool:
+        return False
+
+
+class ActionEntryEditForm(JournalEntryEditForm):
+    """« Modifier le message » of an action's journal: its text (action messages carry no tags)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, tags=(), **kwargs)
+        del self.fields["tags"]

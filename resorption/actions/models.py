@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from resorption.accounts import permissions
 from resorption.actions.enums import FinanceType, LocationType, ReminderKind, Topic
+from resorption.journal.models import Message, StoredAttachment, message_constraints
 
 # The topic → its boolean column (a fixed, small list: one column each, as the site's origins; filters stay plain).
 TOPIC_FIELDS: dict[Topic, str] = {topic: f"topic_{topic.value}" for topic in Topic}
@@ -542,3 +543,73 @@ class ActionReminder(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.year} — {self.action_id}"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The action's journal (§E.3)
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+class ActionEntryQuerySet(models.QuerySet):
+    def alive(self) -> "ActionEntryQuerySet":
+        """Messages not deleted: the only ones ever shown."""
+        return self.filter(deleted_at__isnull=True)
+
+    def readable_by(self, user) -> "ActionEntryQuerySet":
+        """Messages the user may read (rule: `permissions.action_entries_q`), each once."""
+        return self.filter(permissions.action_entries_q(user, model=self.model))
+
+
+class ActionEntry(Message):
+    """A message of an action's journal (§E.3 « commentaires »): the journal's `Message` — text, audience, targets,
+    edition, deletion kept as a row — about an action. Who reads it: `permissions.action_entries_q`."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="journal_entries", verbose_name="action")
+    # Kept when the author's account goes away: the message stays, signed « utilisateur supprimé ».
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="action_entries",
+        verbose_name="auteur",
+    )
+    target_organizations = models.ManyToManyField(
+        "accounts.Organization", blank=True, related_name="targeted_action_entries", verbose_name="structures ciblées"
+    )
+    target_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="targeted_action_entries", verbose_name="personnes ciblées"
+    )
+
+    objects = ActionEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message du journal d'une action"
+        verbose_name_plural = "messages du journal des actions"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["action", "-created_at"], name="action_entry_created_idx")]
+        constraints = message_constraints("action_entry")
+
+    def __str__(self):
+        return f"Message du {timezone.localtime(self.created_at):%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("actions:journal", kwargs={"pk": self.action_id}) + f"#message-{self.pk}"
+
+
+class ActionEntryAttachment(StoredAttachment):
+    """A file joined to a message of an action's journal, stored and served as the site journal's."""
+
+    STORAGE_FOLDER = "actions"
+
+    entry = models.ForeignKey(
+        ActionEntry, on_delete=models.CASCADE, related_name="attachments", verbose_name="message"
+    )
+
+    class Meta:
+        verbose_name = "pièce jointe d'un message d'action"
+        verbose_name_plural = "pièces jointes des messages d'actions"
+        ordering = ["entry", "pk"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("actions:attachment", kwargs={"pk": self.entry.action_id, "attachment_uuid": self.uuid})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resorption.actions import views
+from resorption.actions import views, views_journal
 
 app_name = "actions"
 
@@ -15,4 +15,9 @@ urlpatterns = [
     path("<int:pk>/indicateurs/", views.indicators, name="indicators"),
     path("<int:pk>/historique/", views.history, name="history"),
     path("<int:pk>/demander-a-piloter/", views.request_pilot, name="request_pilot"),
+    path("<int:pk>/journal/", views_journal.action_journal, name="journal"),
+    path("<int:pk>/journal/destinataires/", views_journal.recipients, name="journal_recipients"),
+    path("<int:pk>/journal/<int:entry_id>/modifier/", views_journal.entry_edit, name="journal_edit"),
+    path("<int:pk>/journal/<int:entry_id>/supprimer/", views_journal.entry_delete, name="journal_delete"),
+    path("<int:pk>/journal/pieces-jointes/<uuid:attachment_uuid>/", views_journal.attachment, name="attachment"),
 ]

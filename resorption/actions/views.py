@@ -245,6 +245,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sites": sites,
             "can_request_pilot": not is_pilot(user, action),
             "can_update": permissions.can_update_action(user, action),
+            "can_read_journal": permissions.can_read_action_journal(user, action),
             "can_finances": can_finances,
             "finance_years": finance_years,
             "finance_reader_organizations": sorted({member.organization.name for member in action.managers.all()})

@@ -85,15 +85,16 @@ class JournalEntryForm(BaseForm):
         widget=MultipleFileInput(attrs={"class": "fr-upload"}),
     )
 
-    def __init__(self, *args, tags, site, **kwargs):
-        """`site`: the ids sent (or given as initial values) are looked up in its custom audience
-        (`services.audience_chosen`), and become the fields' choices: an id outside the audience is refused as a
-        choice the page never offered, without listing the whole département. No query when none is sent."""
+    def __init__(self, *args, tags, departement_id: str, **kwargs):
+        """`departement_id` (the site's): the ids sent (or given as initial values) are looked up in its custom
+        audience (`services.audience_chosen`), and become the fields' choices: an id outside the audience is refused
+        as a choice the page never offered, without listing the whole département. No query when none is sent."""
         super().__init__(*args, **kwargs)
-        self.fields["tags"].choices = _tag_choices(tags)
+        if "tags" in self.fields:
+            self.fields["tags"].choices = _tag_choices(tags)
         organization_ids, user_ids = self._ids("target_organizations"), self._ids("target_users")
         self.chosen = (
-            audience_chosen(site, organization_ids=organization_ids, user_ids=user_ids)
+            audience_chosen(departement_id, organization_ids=organization_ids, user_ids=user_ids)
             if organization_ids or user_ids
             else Recipients()
         )

@@ -86,43 +86,38 @@ class JournalEntryQuerySet(models.QuerySet):
         )
 
 
-def _check(name: str, condition: Q, message: str) -> models.CheckConstraint:
-    return models.CheckConstraint(condition=condition, name=f"journal_entry_{name}", violation_error_message=message)
+def message_constraints(prefix: str) -> list[models.CheckConstraint]:
+    """The rules every journal message keeps in the database (`Message`), named `<prefix>_<rule>`."""
+
+    def check(name: str, condition: Q, message: str) -> models.CheckConstraint:
+        return models.CheckConstraint(condition=condition, name=f"{prefix}_{name}", violation_error_message=message)
+
+    return [
+        check("body_required", ~Q(body=""), "Le message ne peut pas être vide."),
+        check(
+            "public_iff_audience_public",
+            Q(is_public=True, audience=Audience.PUBLIC) | (Q(is_public=False) & ~Q(audience=Audience.PUBLIC)),
+            "Seul un message adressé à tous les intervenants est public.",
+        ),
+        check(
+            "deletion_details_only_when_deleted",
+            Q(deleted_at__isnull=False) | Q(deleted_by__isnull=True, deletion_reason=""),
+            "Seul un message supprimé a un motif de suppression.",
+        ),
+    ]
 
 
-class JournalEntry(models.Model):
-    site = models.ForeignKey(
-        "settlements.Site", on_delete=models.CASCADE, related_name="journal_entries", verbose_name="site"
-    )
-    # Kept when the author's account goes away: the message stays in the journal, signed « utilisateur supprimé ».
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="journal_entries",
-        verbose_name="auteur",
-    )
-    kind = models.CharField("type", max_length=10, choices=EntryKind.choices, default=EntryKind.MESSAGE)
+class Message(models.Model):
+    """What a message of any journal is — a site's (`JournalEntry`) or an action's (`actions.ActionEntry`): a text,
+    its audience (§D.2: everyone who reads that journal, or targeted organisations and people), its edition and its
+    deletion, which keeps the row. A concrete journal adds what it is about, its author, its `target_organizations`
+    and `target_users` (each with its own reverse names) and `message_constraints()`; who reads it is
+    `accounts.permissions`'s rule for that journal."""
+
     body = models.TextField("message")
-
-    # Audience (§D.2). `is_public` is what the permission rule reads; it follows `audience` (database constraint).
+    # Audience (§D.2). `is_public` is what the permission rules read; it follows `audience` (database constraint).
     audience = models.CharField("destinataires", max_length=20, choices=Audience.choices, default=Audience.PUBLIC)
     is_public = models.BooleanField("visible de tous les intervenants", default=True)
-    target_organizations = models.ManyToManyField(
-        "accounts.Organization", blank=True, related_name="targeted_journal_entries", verbose_name="structures ciblées"
-    )
-    target_users = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        blank=True,
-        related_name="targeted_journal_entries",
-        verbose_name="personnes ciblées",
-    )
-    tags = models.ManyToManyField(Tag, blank=True, related_name="entries", verbose_name="étiquettes")
-
-    # Health follow-up (§I.2): the day of the intervention and what was done (values of `HealthIntervention`).
-    health_date = models.DateField("date de l'intervention", null=True, blank=True)
-    health_interventions = models.JSONField("interventions", default=list, blank=True)
 
     created_at = models.DateTimeField("publié le", default=timezone.now)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
@@ -139,35 +134,8 @@ class JournalEntry(models.Model):
     )
     deletion_reason = models.TextField("motif de la suppression", blank=True)
 
-    objects = JournalEntryQuerySet.as_manager()
-
     class Meta:
-        verbose_name = "message du journal"
-        verbose_name_plural = "messages du journal"
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["site", "-created_at"], name="journal_entry_site_created_idx")]
-        constraints = [
-            _check("body_required", ~Q(body=""), "Le message ne peut pas être vide."),
-            _check(
-                "public_iff_audience_public",
-                Q(is_public=True, audience=Audience.PUBLIC) | (Q(is_public=False) & ~Q(audience=Audience.PUBLIC)),
-                "Seul un message adressé à tous les intervenants est public.",
-            ),
-            _check(
-                "health_date_iff_health",
-                Q(kind=EntryKind.HEALTH, health_date__isnull=False)
-                | (~Q(kind=EntryKind.HEALTH) & Q(health_date__isnull=True)),
-                "La date de l'intervention est obligatoire pour un suivi sanitaire, et seulement pour lui.",
-            ),
-            _check(
-                "deletion_details_only_when_deleted",
-                Q(deleted_at__isnull=False) | Q(deleted_by__isnull=True, deletion_reason=""),
-                "Seul un message supprimé a un motif de suppression.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} du {timezone.localtime(self.created_at):%d/%m/%Y}"
+        abstract = True
 
     def save(self, *args, **kwargs):
         self.is_public = self.audience == Audience.PUBLIC
@@ -176,20 +144,13 @@ class JournalEntry(models.Model):
             kwargs["update_fields"] = {*update_fields, "is_public"}
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self) -> str:
-        return reverse("journal:journal", kwargs={"site_id": self.site_id}) + f"#message-{self.pk}"
-
     def clean(self):
         super().clean()
         # Before the constraints are validated: `is_public` follows the audience, as `save()` makes it.
         self.is_public = self.audience == Audience.PUBLIC
 
-    # What `permissions.can_read_journal_entry` reads (`JournalEntryLike`). The id sets come from the prefetched
-    # targets when `with_display_data()` loaded them.
-
-    @property
-    def commune(self):
-        return self.site.commune
+    # What the permission predicates read (`permissions.JournalEntryLike`, `ActionEntryLike`). The id sets come from
+    # the prefetched targets when they were loaded.
 
     @property
     def target_user_ids(self) -> frozenset[int]:
@@ -210,6 +171,67 @@ class JournalEntry(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+
+class JournalEntry(Message):
+    site = models.ForeignKey(
+        "settlements.Site", on_delete=models.CASCADE, related_name="journal_entries", verbose_name="site"
+    )
+    # Kept when the author's account goes away: the message stays in the journal, signed « utilisateur supprimé ».
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="journal_entries",
+        verbose_name="auteur",
+    )
+    kind = models.CharField("type", max_length=10, choices=EntryKind.choices, default=EntryKind.MESSAGE)
+    target_organizations = models.ManyToManyField(
+        "accounts.Organization", blank=True, related_name="targeted_journal_entries", verbose_name="structures ciblées"
+    )
+    target_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="targeted_journal_entries",
+        verbose_name="personnes ciblées",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="entries", verbose_name="étiquettes")
+
+    # Health follow-up (§I.2): the day of the intervention and what was done (values of `HealthIntervention`).
+    health_date = models.DateField("date de l'intervention", null=True, blank=True)
+    health_interventions = models.JSONField("interventions", default=list, blank=True)
+
+    objects = JournalEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message du journal"
+        verbose_name_plural = "messages du journal"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["site", "-created_at"], name="journal_entry_site_created_idx")]
+        constraints = [
+            *message_constraints("journal_entry"),
+            models.CheckConstraint(
+                condition=Q(kind=EntryKind.HEALTH, health_date__isnull=False)
+                | (~Q(kind=EntryKind.HEALTH) & Q(health_date__isnull=True)),
+                name="journal_entry_health_date_iff_health",
+                violation_error_message=(
+                    "La date de l'intervention est obligatoire pour un suivi sanitaire, et seulement pour lui."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {timezone.localtime(self.created_at):%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("journal:journal", kwargs={"site_id": self.site_id}) + f"#message-{self.pk}"
+
+    # What `permissions.can_read_journal_entry` reads (`JournalEntryLike`), with `Message`'s target ids.
+
+    @property
+    def commune(self):
+        return self.site.commune
+
     @property
     def is_health(self) -> bool:
         return self.kind == EntryKind.HEALTH
@@ -224,21 +246,22 @@ class JournalEntry(models.Model):
         return User.objects.can_sign_in().filter(permissions.journal_entry_readers_q(self))
 
 
-def _attachment_path(instance: "Attachment", filename: str) -> str:
-    """A random key under `journal/`: nothing the user wrote (name, extension case) reaches the storage path, and no
-    path can be guessed from another. The original name is kept in `Attachment.original_name`."""
+def _attachment_path(instance: "StoredAttachment", filename: str) -> str:
+    """A random key under the journal's folder (`STORAGE_FOLDER`): nothing the user wrote (name, extension case)
+    reaches the storage path, and no path can be guessed from another. The original name is kept in
+    `original_name`."""
     suffix = PurePosixPath(filename).suffix.lower()
-    return f"journal/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    return f"{instance.STORAGE_FOLDER}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class Attachment(models.Model):
-    """A file joined to a journal entry (§C.13), checked from its bytes before it is stored. Served only through the
-    journal's view, which checks the entry's permission again: storage paths are never shown."""
+class StoredAttachment(models.Model):
+    """A file joined to a journal message (§C.13), checked from its bytes before it is stored
+    (`journal.services.store_attachments`). Served only through its journal's view, which checks the message's
+    permission again: storage paths are never shown. A concrete class adds its `entry`."""
+
+    STORAGE_FOLDER = "journal"
 
     uuid = models.UUIDField("identifiant public", default=uuid.uuid4, unique=True, editable=False)
-    entry = models.ForeignKey(
-        JournalEntry, on_delete=models.CASCADE, related_name="attachments", verbose_name="message"
-    )
     file = models.FileField("fichier", upload_to=_attachment_path, max_length=255)
     original_name = models.CharField("nom du fichier", max_length=255)
     size = models.PositiveIntegerField("taille (octets)")
@@ -247,19 +270,30 @@ class Attachment(models.Model):
     created_at = models.DateTimeField("ajoutée le", default=timezone.now)
 
     class Meta:
-        verbose_name = "pièce jointe"
-        verbose_name_plural = "pièces jointes"
-        ordering = ["entry", "pk"]
+        abstract = True
 
     def __str__(self):
         return self.original_name
 
-    def get_absolute_url(self) -> str:
-        return reverse("journal:attachment", kwargs={"site_id": self.entry.site_id, "attachment_uuid": self.uuid})
-
     @property
     def is_image(self) -> bool:
         return self.content_type in IMAGE_CONTENT_TYPES
+
+
+class Attachment(StoredAttachment):
+    """A file joined to a site's journal entry."""
+
+    entry = models.ForeignKey(
+        JournalEntry, on_delete=models.CASCADE, related_name="attachments", verbose_name="message"
+    )
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
+        ordering = ["entry", "pk"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("journal:attachment", kwargs={"site_id": self.entry.site_id, "attachment_uuid": self.uuid})
 
 
 class TerritorialMessageQuerySet(models.QuerySet):

@@ -9,8 +9,8 @@ user's sight), checks the permission in `accounts.permissions` (`PermissionDenie
 Reads: `entries_for(user, site)` and `attachment_for(user, site, uuid)`, which apply the audience rule of §A.6 before
 anything reaches a page or a file download; `ReadableEntries` (the same entries for the journal page's paginator,
 through queries compiled once per process); `entry_details` (the tags, targets and attachments of a page of
-entries); `audience_choices(site)` (who a custom audience may name), searched by `audience_search` for the posting
-form's picker.
+entries); `audience_choices(departement_id)` (who a custom audience may name), searched by `audience_search` for
+the posting form's picker.
 
 Files are checked (type from the bytes, size) and scanned before anything is written; a file is stored only with its
 entry, and the stored files are removed again if the entry's transaction fails.
@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,7 +39,7 @@ from resorption.journal import antivirus, signals
 from resorption.journal.access import access_journal_entry
 from resorption.journal.attachments import MAX_FILES, CheckedFile, check_file
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
-from resorption.journal.models import IMAGE_CONTENT_TYPES, Attachment, JournalEntry, Tag
+from resorption.journal.models import IMAGE_CONTENT_TYPES, Attachment, JournalEntry, StoredAttachment, Tag
 from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
 from resorption.territories.location import Territories, located_at_q, located_in_q
@@ -289,12 +289,13 @@ def attachment_for(user: User, site: Site, attachment_uuid: uuid.UUID) -> Attach
     return attachment
 
 
-def audience_choices(site: Site) -> tuple[QuerySet[Organization], QuerySet[User]]:
-    """The organisations and people offered for a custom audience: the active organisations located in the site's
-    département (at its level, or at one of its communes or EPCI), and their active members. Never listed whole on a
+def audience_choices(departement_id: str) -> tuple[QuerySet[Organization], QuerySet[User]]:
+    """The organisations and people offered for a custom audience in a journal of this département (a site's, or an
+    action's main département): the active organisations located in the département (at its level, or at one of its
+    communes or EPCI), and their active members. Never listed whole on a
     page (a département holds thousands of people): the form checks the ids sent against them, and the picker
     searches them (`audience_search`)."""
-    departement = Territories(departements=frozenset({site.commune.departement_id}))
+    departement = Territories(departements=frozenset({departement_id}))
     organizations = Organization.objects.filter(located_in_q(departement), active=True).order_by("name")
     users = (
         User.objects.can_sign_in()
@@ -327,10 +328,12 @@ class Recipients:
         return {user.pk for user in self.users}
 
 
-def audience_chosen(site: Site, *, organization_ids: Collection[int], user_ids: Collection[int]) -> Recipients:
-    """The organisations and people among these ids that belong to the site's custom audience (`audience_choices`);
-    the others are left out. One query per kind of id given, none without ids."""
-    organizations, users = audience_choices(site)
+def audience_chosen(
+    departement_id: str, *, organization_ids: Collection[int], user_ids: Collection[int]
+) -> Recipients:
+    """The organisations and people among these ids that belong to the département's custom audience
+    (`audience_choices`); the others are left out. One query per kind of id given, none without ids."""
+    organizations, users = audience_choices(departement_id)
     return Recipients(
         organizations=list(organizations.filter(pk__in=organization_ids)) if organization_ids else [],
         users=list(users.filter(pk__in=user_ids)) if user_ids else [],
@@ -338,18 +341,18 @@ def audience_chosen(site: Site, *, organization_ids: Collection[int], user_ids: 
 
 
 def audience_search(
-    site: Site, term: str, *, exclude: Recipients | None = None, limit: int = RECIPIENT_SUGGESTIONS
+    departement_id: str, term: str, *, exclude: Recipients | None = None, limit: int = RECIPIENT_SUGGESTIONS
 ) -> Recipients:
-    """The organisations and people of the site's custom audience matching the term, at most `limit` of each, those
-    of `exclude` (already chosen) left out: two queries whatever the number of people, none for a term shorter than
-    `RECIPIENT_SEARCH_MIN_LENGTH`. An organisation matches by its name (every word, accents and case aside) or its
+    """The organisations and people of the département's custom audience matching the term, at most `limit` of each,
+    those of `exclude` (already chosen) left out: two queries whatever the number of people, none for a term shorter
+    than `RECIPIENT_SEARCH_MIN_LENGTH`. An organisation matches by its name (every word, accents and case aside) or its
     acronym; a person by each word of the term in his first name, last name or organisation's name."""
     term = clean_search_term(term)
     words = normalize_search(term).split()
     if len(term) < RECIPIENT_SEARCH_MIN_LENGTH or not words:
         return Recipients()
     exclude = exclude or Recipients()
-    organizations, users = audience_choices(site)
+    organizations, users = audience_choices(departement_id)
     named = Q(*(Q(search_name__contains=word) for word in words)) | Q(abbreviation__iexact=term)
     found_organizations = list(organizations.filter(named).exclude(pk__in=exclude.organization_ids)[: limit + 1])
     # Names are matched as typed (users have no accent-free search column): « Helene » does not find « Hélène ».
@@ -419,18 +422,13 @@ def journal_entry_post(
     interventions = _health(site, kind, health_date, health_interventions, errors)
     if kind != EntryKind.HEALTH:
         health_date = None
-    targets = _targets(site, audience, target_organization_ids, target_user_ids, errors)
+    targets = resolve_targets(site.commune.departement_id, audience, target_organization_ids, target_user_ids, errors)
     chosen_tags = _tags(tags, errors)
-    checked = _files(files, errors)
+    checked = checked_files(files, errors)
     if errors:
         raise ValidationError(errors)
     # Only a post that is otherwise valid reaches the antivirus.
-    for each in checked:
-        try:
-            antivirus.check_clean(each.file, name=each.name)
-        except ValidationError as error:
-            for message in error.messages:
-                _add(errors, "files", message)
+    scan_files(checked, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -451,18 +449,11 @@ def journal_entry_post(
             entry.target_organizations.set(targets.organizations)
             entry.target_users.set(targets.users)
             entry.tags.set(chosen_tags)
-            for each in checked:
-                attachment = Attachment(
-                    entry=entry, original_name=each.name, size=each.size, content_type=each.content_type
-                )
-                # The name only carries the extension: `Attachment.file`'s upload_to draws the stored path at random.
-                attachment.file.save(f"piece-jointe.{each.extension}", File(each.file), save=False)
-                stored.append(str(attachment.file.name))
-                attachment.save()
+            store_attachments(Attachment, entry, checked, stored)
             # Those who must be told (notifications app) record it in this same transaction.
             signals.journal_entry_posted.send(sender=JournalEntry, entry=entry, user=user)
     except BaseException:
-        _delete_stored(stored)
+        delete_stored(Attachment, stored)
         raise
     return entry
 
@@ -562,21 +553,21 @@ def _health(
     return [value for value in HealthIntervention.values if value in chosen]
 
 
-def _targets(
-    site: Site,
+def resolve_targets(
+    departement_id: str,
     audience: str,
     organization_ids: Iterable[int],
     user_ids: Iterable[int],
     errors: dict[str, list[str]],
 ) -> _Targets:
-    """Who a targeted entry is addressed to. Targets sent with another audience than « custom » are ignored: the
-    audience radio decides."""
+    """Who a targeted message of a journal in this département is addressed to (errors added to `errors`).
+    Targets sent with another audience than « custom » are ignored: the audience radio decides."""
     if audience == Audience.PUBLIC:
         return _Targets([], [])
     if audience == Audience.PREFECTURE_DDETS:
         organizations = list(
             Organization.objects.filter(
-                located_at_q(Territories(departements=frozenset({site.commune.departement_id}))),
+                located_at_q(Territories(departements=frozenset({departement_id}))),
                 type__uid__in=PREFECTURE_DDETS_TYPES,
                 active=True,
             )
@@ -614,7 +605,9 @@ def _tags(uids: Iterable[str], errors: dict[str, list[str]], *, keep: Iterable[T
     return list(found.values())
 
 
-def _files(files: Sequence, errors: dict[str, list[str]]) -> list[CheckedFile]:
+def checked_files(files: Sequence, errors: dict[str, list[str]]) -> list[CheckedFile]:
+    """The uploaded files of a message, each checked from its bytes (type, size); at most `MAX_FILES`. Errors are
+    added under « files »."""
     if len(files) > MAX_FILES:
         _add(errors, "files", TOO_MANY_FILES)
         return []
@@ -628,8 +621,32 @@ def _files(files: Sequence, errors: dict[str, list[str]]) -> list[CheckedFile]:
     return checked
 
 
-def _delete_stored(names: list[str]) -> None:
-    storage = Attachment._meta.get_field("file").storage
+def scan_files(checked: Sequence[CheckedFile], errors: dict[str, list[str]]) -> None:
+    """Runs the antivirus on checked files (an outside system: call it outside a transaction, once the rest of the
+    message is valid); what it refuses is added under « files »."""
+    for each in checked:
+        try:
+            antivirus.check_clean(each.file, name=each.name)
+        except ValidationError as error:
+            for message in error.messages:
+                _add(errors, "files", message)
+
+
+def store_attachments(
+    model: type[StoredAttachment], entry: Model, checked: Sequence[CheckedFile], stored: list[str]
+) -> None:
+    """Stores the checked files as attachments (`model`) of the message `entry`, adding each stored name to `stored`
+    so that the caller deletes them if its transaction fails (`delete_stored`)."""
+    for each in checked:
+        attachment = model(entry=entry, original_name=each.name, size=each.size, content_type=each.content_type)
+        # The name only carries the extension: the file field's upload_to draws the stored path at random.
+        attachment.file.save(f"piece-jointe.{each.extension}", File(each.file), save=False)
+        stored.append(str(attachment.file.name))
+        attachment.save()
+
+
+def delete_stored(model: type[StoredAttachment], names: list[str]) -> None:
+    storage = model._meta.get_field("file").storage
     for name in names:
         storage.delete(name)
 

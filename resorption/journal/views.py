@@ -37,7 +37,7 @@ from resorption.journal import services, territorial
 from resorption.journal.access import access_journal_entry
 from resorption.journal.enums import EntryKind, HealthIntervention
 from resorption.journal.forms import JournalEntryDeleteForm, JournalEntryEditForm, JournalEntryForm
-from resorption.journal.models import Attachment, JournalEntry, Tag
+from resorption.journal.models import Attachment, JournalEntry, StoredAttachment, Tag
 from resorption.journal.views_territorial import territorial_rows
 from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
@@ -236,6 +236,15 @@ def _site(request: HttpRequest, site_id: int) -> Site:
     return site
 
 
+def _journal_words(site: Site) -> dict[str, str]:
+    """How the pages shared with the actions' journal (journal/entry_edit.html, entry_delete.html) name this one."""
+    return {
+        "journal_label": "journal du site",
+        "back_label": "Retour au journal du site",
+        "lead": f"{site.display_name} — {site.commune.name} ({site.commune.departement_id})",
+    }
+
+
 def _journal_url(site: Site, tab: str = "messages", anchor: str = "") -> str:
     url = reverse("journal:journal", kwargs={"site_id": site.pk})
     if tab != "messages":
@@ -257,6 +266,7 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
     every_tag = _every_tag()
     tags = [tag for tag in every_tag if tag.active]
     can_post = permissions.can_post_in_journal(user, site)
+    departement_id = site.commune.departement_id
 
     form = None
     recipients_query = ""
@@ -264,14 +274,14 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
     if can_post:
         data = request.POST if request.method == "POST" else None
         files = request.FILES if request.method == "POST" else None
-        form = JournalEntryForm(data, files, tags=tags, site=site, initial={"kind": kind})
+        form = JournalEntryForm(data, files, tags=tags, departement_id=departement_id, initial={"kind": kind})
         if request.method == "POST":
             recipients_query = clean_search_term(request.POST.get(RECIPIENTS_QUERY, ""))
         if request.method == "POST" and SEARCH_RECIPIENTS in request.POST:
             # « Rechercher » without JavaScript sends the whole form here: it comes back as typed, unchecked, with the
             # people and organisations found; nothing is posted.
-            form = JournalEntryForm(tags=tags, site=site, initial=form.typed_values())
-            suggestions = services.audience_search(site, recipients_query, exclude=form.chosen)
+            form = JournalEntryForm(tags=tags, departement_id=departement_id, initial=form.typed_values())
+            suggestions = services.audience_search(departement_id, recipients_query, exclude=form.chosen)
         elif request.method == "POST" and form.is_valid():
             values = form.cleaned_data
             try:
@@ -329,6 +339,7 @@ def journal(request: HttpRequest, site_id: int) -> HttpResponse:
             "form": form,
             "blank_form_fields": blank_fields,
             "recipients_query": recipients_query,
+            "recipients_url": reverse("journal:recipients", kwargs={"site_id": site.pk}),
             "suggestions": suggestions,
             # Admins of the territory see who was notified of each message (notification_tags).
             "can_see_notified": permissions.can_see_who_was_notified(user, site),
@@ -349,8 +360,9 @@ def recipients(request: HttpRequest, site_id: int) -> HttpResponse:
     site = access_site(request.user, site_id, shape="commune")
     if not permissions.can_post_in_journal(request.user, site):
         raise Http404("Site introuvable")
+    departement_id = site.commune.departement_id
     chosen = services.audience_chosen(
-        site,
+        departement_id,
         organization_ids=_ids(request.GET.getlist("target_organizations")),
         user_ids=_ids(request.GET.getlist("target_users")),
     )
@@ -361,7 +373,7 @@ def recipients(request: HttpRequest, site_id: int) -> HttpResponse:
         {
             "chosen": chosen,
             "recipients_query": query,
-            "suggestions": services.audience_search(site, query, exclude=chosen),
+            "suggestions": services.audience_search(departement_id, query, exclude=chosen),
         },
     )
 
@@ -413,7 +425,7 @@ def entry_edit(request: HttpRequest, site_id: int, entry_id: int) -> HttpRespons
     return render(
         request,
         "journal/entry_edit.html",
-        {"site": site, "entry": entry, "form": form, "back_url": _journal_url(site, _tab_of(entry))},
+        {"entry": entry, "form": form, "back_url": _journal_url(site, _tab_of(entry)), **_journal_words(site)},
     )
 
 
@@ -447,7 +459,7 @@ def entry_delete(request: HttpRequest, site_id: int, entry_id: int) -> HttpRespo
         request,
         "journal/entry_delete.html",
         {
-            "site": site,
+            **_journal_words(site),
             "row": entry_rows(user, site, shown, tags=_every_tag(), actions=False)[0],
             "form": form,
             "moderating": moderating,
@@ -465,6 +477,12 @@ def attachment(request: HttpRequest, site_id: int, attachment_uuid: uuid.UUID) -
         found = services.attachment_for(request.user, site, attachment_uuid)
     except Attachment.DoesNotExist:
         raise Http404("Pièce jointe introuvable") from None
+    return attachment_response(request, found)
+
+
+def attachment_response(request: HttpRequest, found: StoredAttachment) -> FileResponse:
+    """The file of an attachment whose message the user may read (checked by the caller): images inline with
+    `?apercu=1`, everything else downloaded, never kept by a shared cache; 404 when the file is gone."""
     inline = found.is_image and request.GET.get("apercu") == "1"
     try:
         stream = found.file.open("rb")

@@ -12,14 +12,15 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from resorption.accounts import permissions
-from resorption.accounts.enums import AdminRole, EmailSubscription
-from resorption.accounts.models import Organization, User
+from resorption.accounts.enums import AdminRole, EmailSubscription, Role
+from resorption.accounts.models import Organization, User, effective_role_q
+from resorption.actions.models import Action, ActionEntry
 from resorption.journal.enums import EntryKind
 from resorption.journal.models import JournalEntry, TerritorialMessage
 from resorption.notifications.registry import NotificationKind, register
 from resorption.settlements.actors import site_url
 from resorption.settlements.models import Site, SiteActor
-from resorption.territories.location import Territories, located_in_q
+from resorption.territories.location import Territories, located_at_q, located_in_q
 from resorption.territories.models import Commune
 
 
@@ -101,6 +102,60 @@ class JournalMessagePosted(NotificationKind):
         journal = reverse("journal:journal", kwargs={"site_id": obj.site_id})
         tab = "?onglet=sanitaire" if obj.kind == EntryKind.HEALTH else ""
         return f"{journal}{tab}#message-{obj.pk}"
+
+
+@register
+class ActionMessagePosted(NotificationKind):
+    """A message posted in an action's journal (§E.3 `user_new_action_comment`).
+
+    Told: the action's pilots and operators, and the correspondents (« Correspondant » role) of organisations located
+    in the action's région or at the national level — among the people who may read this very message
+    (`permissions.can_read_action_entry`, decided for each of them: they are a few dozen at most, and the rule is then
+    the page's own rather than a second one written as a filter).
+    """
+
+    name = "action_message_posted"
+    label = "Nouveau message dans le journal d'une action"
+    category = EmailSubscription.ACTION_COMMENT_NOTIFICATION
+    email_template = "actions/message_posted"
+    text_template = "notifications/texts/action_message_posted.txt"
+
+    @classmethod
+    def load(cls, object_id: int) -> ActionEntry | None:
+        entry = (
+            ActionEntry.objects.alive()
+            .select_related("author__organization")
+            .prefetch_related("target_users", "target_organizations", "attachments")
+            .filter(pk=object_id)
+            .first()
+        )
+        if entry is not None:
+            entry.action = Action.objects.with_members().select_related("departement").get(pk=entry.action_id)
+        return entry
+
+    @classmethod
+    def recipients(cls, obj: ActionEntry, users: QuerySet[User]) -> QuerySet[User]:
+        action = obj.action
+        members = {member.user_id for member in (*action.managers.all(), *action.operators.all())}
+        region = Territories(regions=frozenset({action.departement.region_id}))
+        correspondents = effective_role_q([Role.DIRECT_COLLABORATOR]) & _members_of(
+            located_in_q(region) | located_at_q(Territories(nation=True))
+        )
+        candidates = users.filter(Q(pk__in=members) | correspondents)
+        return users.filter(pk__in=[user.pk for user in candidates if permissions.can_read_action_entry(user, obj)])
+
+    @classmethod
+    def context(cls, obj: ActionEntry) -> dict[str, Any]:
+        return {
+            "entry": obj,
+            "action": obj.action,
+            "attachment_count": len(obj.attachments.all()),
+            "entry_url": _absolute(cls.url(obj)),
+        }
+
+    @classmethod
+    def url(cls, obj: ActionEntry) -> str:
+        return reverse("actions:journal", kwargs={"pk": obj.action_id}) + f"#message-{obj.pk}"
 
 
 @register

@@ -3,6 +3,7 @@ the transaction of the change; `services.event_fan_out` tells people after commi
 
 from django.dispatch import receiver
 
+from resorption.actions.signals import action_entry_posted
 from resorption.journal.signals import journal_entry_posted, territorial_message_posted
 from resorption.notifications import catalogue, services
 from resorption.settlements.signals import site_actor_added, site_closed, site_declared
@@ -31,3 +32,8 @@ def on_site_actor_added(sender, *, actor, added_by, **kwargs) -> None:
 @receiver(territorial_message_posted, dispatch_uid="notifications.territorial_message_posted")
 def on_territorial_message_posted(sender, *, message, user, **kwargs) -> None:
     services.event_record(kind=catalogue.TerritorialMessagePosted.name, object_id=message.pk, actor=user)
+
+
+@receiver(action_entry_posted, dispatch_uid="notifications.action_entry_posted")
+def on_action_entry_posted(sender, *, entry, user, **kwargs) -> None:
+    services.event_record(kind=catalogue.ActionMessagePosted.name, object_id=entry.pk, actor=user)

@@ -56,6 +56,7 @@ def test_every_class_is_registered_under_its_name():
     assert registry.get("journal_message_posted") is JournalMessagePosted
     assert [kind.name for kind in registry.kinds()] == [
         "journal_message_posted",
+        "action_message_posted",
         "territorial_message_posted",
         "site_declared",
         "site_closed",
