@@ -32,6 +32,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from resorption.accounts.models import User
+from resorption.actions.journal import action_entry_post
+from resorption.actions.models import Action
 from resorption.demo import data as demo_data
 from resorption.journal.services import journal_entry_post
 from resorption.journal.territorial import territorial_message_post
@@ -80,6 +82,8 @@ WATCHED_MODELS = (
     "actions.ActionFinance",
     "actions.ActionMetrics",
     "actions.HistoricalAction",
+    "actions.ActionEntry",
+    "actions.ActionEntryAttachment",
     "accounts.User",
     "accounts.Organization",
     "accounts.InterventionArea",
@@ -402,7 +406,7 @@ def project_routes() -> set[str]:
     return names
 
 
-def demo_world(django_capture_on_commit_callbacks) -> Site:
+def demo_world(django_capture_on_commit_callbacks) -> tuple[Site, Action]:
     """The demo world, with its notifications fanned out, a territorial message and a journal attachment, so that
     every page has something to show. Returns the site whose journal holds the attachment."""
     with django_capture_on_commit_callbacks(execute=True):
@@ -412,11 +416,14 @@ def demo_world(django_capture_on_commit_callbacks) -> Site:
         site = Site.objects.filter(commune__departement_id="33", status="open").order_by("pk").first()
         photo = SimpleUploadedFile("photo.png", PNG, content_type="image/png")
         journal_entry_post(user=local_admin, site_id=site.pk, body="Photo du passage.", files=[photo])
-    return site
+        action = Action.objects.filter(departement_id="33").order_by("pk").first()
+        plan = SimpleUploadedFile("plan.png", PNG, content_type="image/png")
+        action_entry_post(user=local_admin, action_id=action.pk, body="Plan du relogement.", files=[plan])
+    return site, action
 
 
 def test_no_server_error_and_nothing_written_whatever_the_input(django_capture_on_commit_callbacks):
-    with_attachment = demo_world(django_capture_on_commit_callbacks)
+    with_attachment, action_with_attachment = demo_world(django_capture_on_commit_callbacks)
     problems: list[str] = []
     reached: set[str] = set()
     done: set = set()
@@ -427,7 +434,11 @@ def test_no_server_error_and_nothing_written_whatever_the_input(django_capture_o
             user = User.objects.get(email=role)
             client.force_login(user)
             closed = Site.objects.visible_to(user).filter(status="closed").order_by("pk").first()
-            start = [*SIGNED_IN_START, f"/sites/{with_attachment.pk}/journal/"]
+            start = [
+                *SIGNED_IN_START,
+                f"/sites/{with_attachment.pk}/journal/",
+                f"/actions/{action_with_attachment.pk}/journal/",
+            ]
             start += [f"/sites/{closed.pk}/"] if closed else []
         fuzzer = Fuzzer(role=role, client=client, done=done)
         for form in fuzzer.crawl(start):

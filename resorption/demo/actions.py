@@ -14,6 +14,7 @@ from decimal import Decimal
 from resorption.accounts.models import User
 from resorption.actions.enums import FinanceType, LocationType, Topic
 from resorption.actions.models import Action
+from resorption.actions.journal import action_entry_post
 from resorption.actions.services import action_create, action_finances_update, action_metrics_update
 from resorption.settlements.models import Site
 from resorption.territories.models import Commune, Departement
@@ -38,6 +39,8 @@ class DemoAction:
     finances: tuple[tuple[int, FinanceType, str, str, str], ...] = field(default=())
     # year → indicators (§E.2), entered by the first operator
     metrics: dict[int, dict[str, int]] = field(default_factory=dict)
+    # (author's email, text) of the messages of its journal, oldest first, for every reader of the action
+    messages: tuple[tuple[str, str], ...] = ()
 
 
 ACTIONS = [
@@ -82,6 +85,16 @@ ACTIONS = [
                 "scolaire_nombre_lycee": 1,
             }
         },
+        messages=(
+            (
+                "intervenant-33@demo.test",
+                "Permanence d'ouverture des droits tenue mardi : 9 ménages reçus, 4 dossiers de domiciliation déposés.",
+            ),
+            (
+                "local-admin-33@demo.test",
+                "Comité de suivi le 15 janvier en préfecture : merci d'apporter les indicateurs de l'année.",
+            ),
+        ),
     ),
     DemoAction(
         "33",
@@ -127,7 +140,7 @@ def load_demo_actions() -> int:
     territories are missing (a partial demo world) are skipped."""
     emails = {spec.author for spec in ACTIONS}
     for spec in ACTIONS:
-        emails |= {*spec.managers, *spec.operators}
+        emails |= {*spec.managers, *spec.operators, *(email for email, _ in spec.messages)}
     users = {user.email: user for user in User.objects.filter(email__in=emails).select_related("organization")}
     created = 0
     for spec in ACTIONS:
@@ -164,6 +177,8 @@ def load_demo_actions() -> int:
                 year=year,
                 values=values,
             )
+        for email, body in spec.messages:
+            action_entry_post(user=users[email], action_id=action.pk, body=body)
         created += 1
     return created
 
