@@ -1,9 +1,7 @@
 """Actions in a real browser (issue 10): a pilot creates an action on a site through the form and its pickers, then
-enters its 2026 finances and indicators; an operator of another organisation reads the action but not one amount.
-axe-core checks every page on the way.
-
-The issue's scenario also has the pilot post a targeted message in the action's journal: that journal is not built
-yet (issue 10, item 5), so that step is left out until it is.
+enters its 2026 finances and indicators and posts a message in the action's journal addressed to the operator alone;
+the operator, of another organisation, reads the action and the message but not one amount; a correspondent of the
+département reads the action's journal without the message. axe-core checks every page on the way.
 """
 
 import re
@@ -13,7 +11,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
-from resorption.actions.models import Action, ActionMetrics
+from resorption.accounts.models import User
+from resorption.actions.models import Action, ActionEntry, ActionMetrics
 from resorption.settlements.models import Site
 from tests.browser.demo_world import load_demo_world
 from tests.browser.helpers import assert_no_axe_violations, log_in, wait_for_htmx
@@ -29,6 +28,7 @@ OPERATOR = "partenaire-33@demo.test"
 SITE = "14 quai de la Souys 33100 Bordeaux"
 NAME = "Médiation en santé au quai de la Souys"
 AMOUNT, SPENT = "48500", "12250"
+TARGETED = "Réunion avec la PMI le 12 janvier : merci de confirmer la présence de l'infirmière."
 # Every way a page could write these amounts (ours write « 48 500,00 € » with non-breaking spaces).
 AMOUNT_TEXTS = tuple(
     f"{thousands}{separator}{rest}"
@@ -185,12 +185,39 @@ def test_a_pilot_enters_an_action_its_finances_and_indicators_and_an_operator_re
     assert (metrics.nombre_personnes, metrics.nombre_menages, metrics.sante_nombre_personnes) == (40, 12, 22)
     assert (metrics.logement_nombre_personnes, metrics.logement_nombre_menages) == (6, 2)
 
-    # The operator, of another organisation: he reads the action, its indicators and its history, never an amount.
+    # A message in the action's journal for the operator alone, picked among the people of the département.
+    page.goto(action.get_absolute_url())
+    page.get_by_role("link", name="Journal de l'action").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Journal de l'action")
+    assert_no_axe_violations(page)
+    page.get_by_label("Message", exact=True).fill(TARGETED)
+    page.locator("label", has_text="Une liste personnalisée de structures et de personnes").click()
+    search = page.get_by_label("Rechercher une structure ou une personne")
+    search.press_sequentially("lefèvre")
+    recipient = page.get_by_role("checkbox", name=re.compile(r"^\s*Paul Lefèvre"))
+    expect(recipient).to_have_count(1)
+    wait_for_htmx(page)
+    assert_no_axe_violations(page)
+    page.locator("#destinataires-suggestions").locator("label", has_text="Paul Lefèvre").click()
+    expect(recipient).to_be_checked()
+    page.get_by_role("button", name="Publier").click()
+
+    expect(page.get_by_text("Votre message a été ajouté au journal de l'action.")).to_be_visible()
+    expect(page.get_by_text(TARGETED)).to_be_visible()
+    expect(page.get_by_text("Message ciblé")).to_be_visible()
+    assert_no_axe_violations(page)
+    entry = ActionEntry.objects.get(action=action)
+    assert (entry.is_public, entry.target_user_ids) == (False, {User.objects.get(email=OPERATOR).pk})
+    journal = reverse("actions:journal", kwargs={"pk": action.pk})
+
+    # The operator, of another organisation: he reads the action, its indicators, its history and the message
+    # addressed to him, never an amount.
     sign_in(page, live_server, OPERATOR)
     for url in (
         action.get_absolute_url(),
         reverse("actions:indicators", kwargs={"pk": action.pk}),
         reverse("actions:history", kwargs={"pk": action.pk}),
+        journal,
     ):
         response = page.goto(url)
         assert response.status == 200, url
@@ -204,3 +231,12 @@ def test_a_pilot_enters_an_action_its_finances_and_indicators_and_an_operator_re
     expect(page.get_by_role("heading", name="Financements", exact=True)).to_have_count(0)
     expect(page.get_by_role("link", name="Modifier les financements")).to_have_count(0)
     assert page.goto(reverse("actions:finances", kwargs={"pk": action.pk})).status == 403
+    page.goto(journal)
+    expect(page.get_by_text(TARGETED)).to_be_visible()
+
+    # A correspondent of the département reads the action's journal, not the message addressed to the operator.
+    sign_in(page, live_server, "correspondant-33@demo.test")
+    page.goto(journal)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Journal de l'action")
+    expect(page.get_by_text(TARGETED)).to_have_count(0)
+    assert_no_axe_violations(page)
