@@ -27,6 +27,7 @@ PROTECTED_MODELS = {
     "TerritorialMessage": "journal.TerritorialMessage",
     "User": "accounts.User",
     "Action": "actions.Action",
+    "ActionEntry": "actions.ActionEntry",
 }
 # The modules allowed to fetch them: the access functions, and the permission engine that they apply.
 ACCESS_MODULES = {

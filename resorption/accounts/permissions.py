@@ -1433,6 +1433,12 @@ def can_read_action_journal(user: User | AnonymousUser, action: ActionLike) -> b
     return can(user, "action_comment.read", action=action)
 
 
+def can_export_action_journal(user: User | AnonymousUser, action: ActionLike) -> bool:
+    """Whether the user may download the action's journal as a spreadsheet (the messages he reads of it): national
+    admins on every action, local admins on the actions of their territory; pilots and operators may not."""
+    return can(user, "action_comment.export", action=action)
+
+
 def can_moderate_action_journal(user: User | AnonymousUser, action: ActionLike) -> bool:
     """Whether the user may delete someone else's message in the action's journal (with a reason): the admins who
     moderate the site journals of its département."""
@@ -1468,6 +1474,44 @@ def can_access_action_finances(user: User | AnonymousUser, action: ActionLike) -
     """Whether the user sees and enters the action's finances: admins and correspondents on their territory, national
     actors, members of its pilot organisations, and holders of the option « Accéder aux financements des actions »."""
     return can(user, "action_finances.access", action=action)
+
+
+def action_finance_readers(action: ActionLike, users: QuerySet[User]) -> tuple[list[User], list[str]]:
+    """Who reads the action's finances (« lecteurs des financements », §E.3): the accounts among `users` who may open
+    the action and hold `action_finances.access` on it — each decided by `can` itself — except those whose role reads
+    every action's finances, given as the labels of those roles (the national admins and actors of the whole country
+    are not listed one by one). The accounts decided are only those the rule could grant: the roles with a local or
+    action-level cell among the areas around the action's département or in its pilot and operator organisations,
+    the holders of an option that grants it, and the accounts or organisations with an override of the feature."""
+    feature = "action_finances.access"
+    national = [role for role in ROLES if ROLE_MATRIX[role].get(feature) == Scope.NATIONAL]
+    granting = [role for role in ROLES if ROLE_MATRIX[role].get(feature) in (Scope.LOCAL, Scope.ACTION)]
+    optional = [
+        role
+        for role in ROLES
+        if any(any(granted == feature for granted, _ in OPTIONS[option]) for option in ROLE_OPTIONS.get(role, ()))
+    ]
+    around = InterventionArea.objects.filter(
+        located_in_q(Territories(departements=frozenset({action.departement_id})))
+        | Q(area_type=AreaType.REGION, region__departements=action.departement_id)
+        | Q(area_type=AreaType.NATION)
+    )
+    in_area = (Q(use_custom_intervention_area=True) & Q(Exists(around.filter(user_id=OuterRef("pk"))))) | (
+        Q(use_custom_intervention_area=False) & Q(Exists(around.filter(organization_id=OuterRef("organization_id"))))
+    )
+    involved = Q(organization_id__in=[*action.manager_organization_ids, *action.operator_organization_ids])
+    overridden = PermissionOverride.objects.filter(entity="action_finances", feature="access")
+    candidates = users.filter(
+        (effective_role_q(granting + optional) & (in_area | involved))
+        | Q(pk__in=overridden.filter(user__isnull=False).values("user_id"))
+        | Q(organization_id__in=overridden.filter(organization__isnull=False).values("organization_id"))
+    ).exclude(effective_role_q(national))
+    readers = [
+        user
+        for user in candidates.select_related("organization").order_by("last_name", "first_name", "pk")
+        if can(user, feature, action=action) and can(user, "action.read", action=action)
+    ]
+    return readers, [ROLE_LABELS[role] for role in national]
 
 
 def can_export_actions(user: User | AnonymousUser) -> bool:

@@ -9,6 +9,13 @@ Finances are confidential (§A.6): they are read only for the actions on which t
 `action_finances.access` (the same rule, `visible_to(user, "action_finances.access")`, applied in the query that
 reads them); on the other rows the finance cells stay empty — never an amount, never a zero.
 
+The comments (section COMMENTAIRES) are the messages of each action's journal the user reads
+(`ActionEntry.objects.alive().readable_by(user)`): a targeted message reaches only the file of its author and of
+those it targets, a deleted one no file.
+
+The journal of one action is also exported alone (`action_journal_workbook`, §A.7 `actionComment.exportList`), for
+who holds `action_comment.export` on it: one row per message the user reads, oldest first.
+
 The columns are a spec (`SECTIONS`), written by openpyxl in write-only mode (docs/decisions/0007-xlsx-library.md),
 as the journal's export does; the rows are read in a fixed number of queries whatever the number of actions.
 """
@@ -22,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.text import capfirst
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
@@ -32,6 +40,7 @@ from resorption.actions.enums import FinanceType, Topic
 from resorption.actions.models import (
     METRIC_SECTIONS,
     Action,
+    ActionEntry,
     ActionFinance,
     ActionMetrics,
     ActionQuerySet,
@@ -48,6 +57,8 @@ SCHOOLED_TOTAL_FIELDS = [  # « Autre » (jeunes en dispositif d'insertion) is n
     "scolaire_nombre_college",
     "scolaire_nombre_lycee",
 ]
+CELL_LIMIT = 32_767  # the most characters a spreadsheet cell holds (Excel); longer text makes the file "damaged"
+CUT_COMMENTS = "\n\n[…] Suite tronquée : le journal de l'action se lit en entier sur la plateforme."
 
 
 @dataclass
@@ -60,6 +71,8 @@ class Row:
     # finance type → (amount, executed), summed over the year's lines of that type (a type without lines is left
     # out: an empty cell); None when the user may not read the action's finances: every finance cell empty.
     finances: dict[str, tuple[Decimal, Decimal]] | None = field(default=None)
+    # The messages of the action's journal the user reads, oldest first (the same on each year of the action).
+    comments: tuple[ActionEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,33 @@ def _finance(finance_type: str, index: int) -> Callable[[Row], Decimal | None]:
         return amounts[index] if amounts else None
 
     return value
+
+
+def _author(entry: ActionEntry) -> str:
+    """« Prénom Nom (Structure) », or « Utilisateur supprimé » when the author's account is gone."""
+    author = entry.author
+    return f"{author.full_name} ({author.organization.name})" if author else "Utilisateur supprimé"
+
+
+def _comments(row: Row) -> str | None:
+    """Every message, oldest first, as « JJ/MM/AAAA — Prénom Nom (Structure) : texte », a blank line between two;
+    cut to what a cell holds."""
+    if not row.comments:
+        return None
+    text = "\n\n".join(
+        f"{timezone.localtime(entry.created_at):%d/%m/%Y} — {_author(entry)} : {entry.body}" for entry in row.comments
+    )
+    if len(text) > CELL_LIMIT:  # a long journal: its beginning, and a word that the rest is on the platform
+        text = text[: CELL_LIMIT - len(CUT_COMMENTS)] + CUT_COMMENTS
+    return text
+
+
+def _last_comment(row: Row) -> str | None:
+    return row.comments[-1].body if row.comments else None
+
+
+def _last_comment_at(row: Row) -> datetime.datetime | None:
+    return wall_clock(row.comments[-1].created_at) if row.comments else None
 
 
 _METRIC_TITLES = {
@@ -168,8 +208,16 @@ def _sections() -> tuple[Section, ...]:
             ),
         )
     )
-    # COMMENTAIRES (all the comments, the last one and its date, §E.3) is left out: the action journal does not exist
-    # yet (issue 10, item 5). Its columns come here when it does, read from the messages the user may read.
+    sections.append(
+        Section(
+            "COMMENTAIRES",
+            (
+                Column("Commentaires", _comments, 80, wrap=True),
+                Column("Dernier commentaire", _last_comment, 60, wrap=True),
+                Column("Date du dernier commentaire", _last_comment_at, 18, DATETIME_FORMAT),
+            ),
+        )
+    )
     sections.append(
         Section(
             "MISE À JOUR",
@@ -197,9 +245,9 @@ COLUMNS: tuple[Column, ...] = tuple(column for section in SECTIONS for column in
 
 
 def export_rows(user: User, actions: ActionQuerySet) -> list[Row]:
-    """The rows of these actions (already narrowed to what the user may export), by département, name and year. Six
+    """The rows of these actions (already narrowed to what the user may export), by département, name and year. Seven
     queries at most: the actions, their pilots, their operators, their indicators, the actions whose finances the
-    user may read, and those finances."""
+    user may read, those finances, and the journals' messages he reads (with their authors)."""
     actions = list(
         actions.select_related("departement__region", "location_eti_commune")
         .with_members()
@@ -227,12 +275,33 @@ def export_rows(user: User, actions: ActionQuerySet) -> list[Row]:
         for action_id, year, finance_type, line_amount, line_real in lines:
             amount, real = finances[action_id][year].get(finance_type, (Decimal(0), Decimal(0)))
             finances[action_id][year][finance_type] = (amount + line_amount, real + line_real)
+    # One query for the messages of every exported action, grouped here; never a message the user does not read.
+    comments: dict[int, list[ActionEntry]] = defaultdict(list)
+    if ids:
+        entries = (
+            ActionEntry.objects.alive()
+            .readable_by(user)
+            .filter(action_id__in=ids)
+            .select_related("author__organization")
+            .only(
+                "action",
+                "body",
+                "created_at",
+                "author__first_name",
+                "author__last_name",
+                "author__organization__name",
+            )
+            .order_by("created_at", "pk")
+        )
+        for entry in entries:
+            comments[entry.action_id].append(entry)
     return [
         Row(
             action=action,
             year=year,
             metrics=metrics.get((action.pk, year)),
             finances=dict(finances[action.pk][year]) if action.pk in finance_readable else None,
+            comments=tuple(comments[action.pk]),
         )
         for action in actions
         for year in action.years
@@ -288,3 +357,59 @@ def actions_workbook(rows: list[Row]) -> bytes:
 
 def export_filename(today: datetime.date) -> str:
     return f"actions-{today:%Y-%m-%d}.xlsx"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The journal of one action
+# ---------------------------------------------------------------------------------------------------------------------
+
+JOURNAL_SHEET = "Journal de l'action"
+PUBLIC_AUDIENCE = "Tous les utilisateurs ayant accès aux messages de l'action"
+
+
+@dataclass(frozen=True)
+class EntryColumn:
+    title: str
+    value: Callable[[ActionEntry], Any]
+    width: int = 20
+    number_format: str | None = None
+    wrap: bool = False
+
+
+def _recipients(entry: ActionEntry) -> str:
+    return PUBLIC_AUDIENCE if entry.is_public else "\n".join(entry.target_labels)
+
+
+JOURNAL_COLUMNS: tuple[EntryColumn, ...] = (
+    EntryColumn("Date", lambda entry: wall_clock(entry.created_at), 18, DATETIME_FORMAT),
+    EntryColumn("Auteur", lambda entry: entry.author.full_name if entry.author else "Utilisateur supprimé", 24),
+    EntryColumn("Structure", lambda entry: entry.author.organization.name if entry.author else "", 30, wrap=True),
+    EntryColumn("Destinataires", _recipients, 40, wrap=True),
+    EntryColumn("Message", lambda entry: entry.body, 80, wrap=True),
+    EntryColumn("Pièces jointes", lambda entry: len(entry.attachments.all()), 14),
+)
+
+
+def action_journal_workbook(entries: Iterable[ActionEntry]) -> bytes:
+    """The xlsx file of an action's journal: one header row (frozen), one row per message, in the order given (the
+    caller passes the messages the user reads, oldest first, with their authors, targets and attachments)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(JOURNAL_SHEET)
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(JOURNAL_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.append([cell(sheet, column.title, bold=True) for column in JOURNAL_COLUMNS])
+    for entry in entries:
+        sheet.append(
+            [
+                cell(sheet, column.value(entry), number_format=column.number_format, wrap=column.wrap)
+                for column in JOURNAL_COLUMNS
+            ]
+        )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def action_journal_filename(action: Action, today: datetime.date) -> str:
+    return f"journal-action-{action.pk}-{today:%Y-%m-%d}.xlsx"

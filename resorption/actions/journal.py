@@ -21,11 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resorption.accounts import permissions
-from resorption.accounts.access import access_by_id
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Organization, User
 from resorption.actions import signals
-from resorption.actions.access import access_action
+from resorption.actions.access import access_action, access_action_entry
 from resorption.actions.models import Action, ActionEntry, ActionEntryAttachment
 from resorption.emails.services import email_queue
 from resorption.journal import services as journal
@@ -33,7 +32,6 @@ from resorption.journal.enums import Audience
 
 NO_JOURNAL_ACCESS = "Vous n'avez pas accès au journal de cette action."
 NO_RIGHT_TO_POST = "Vous n'avez pas les droits suffisants pour ajouter un message dans le journal de cette action."
-ENTRY_NOT_FOUND = "Ce message n'existe pas ou vous n'y avez pas accès."
 
 
 def entries_for(user: User, action: Action) -> QuerySet[ActionEntry]:
@@ -54,21 +52,6 @@ def entries_for(user: User, action: Action) -> QuerySet[ActionEntry]:
             models.Prefetch("attachments", queryset=ActionEntryAttachment.objects.order_by("pk")),
         )
     )
-
-
-def access_action_entry(user, action: Action, pk: object, *, for_update: bool = False) -> ActionEntry:
-    """The message `pk` of this action's journal if the user may read it (`permissions.action_entries_q`), not
-    deleted; else `Http404`, whatever the reason."""
-    readable = (
-        ActionEntry.objects.filter(action=action)
-        .alive()
-        .readable_by(user)
-        .select_related("author__organization")
-        .prefetch_related("target_users__organization", "target_organizations")
-    )
-    entry = access_by_id(readable, pk, for_update=for_update, not_found=ENTRY_NOT_FOUND)
-    entry.action = action  # the action already read, with what the rules read of it
-    return entry
 
 
 def attachment_for(user: User, action: Action, attachment_uuid: uuid.UUID) -> ActionEntryAttachment:

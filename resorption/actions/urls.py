@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/modifier/", views.update, name="update"),
     path("<int:pk>/financements/", views.finances, name="finances"),
+    path("<int:pk>/lecteurs-des-financements/", views.finance_readers, name="finance_readers"),
     path("<int:pk>/indicateurs/", views.indicators, name="indicators"),
     path("<int:pk>/historique/", views.history, name="history"),
     path("<int:pk>/demander-a-piloter/", views.request_pilot, name="request_pilot"),
@@ -20,4 +21,5 @@ urlpatterns = [
     path("<int:pk>/journal/<int:entry_id>/modifier/", views_journal.entry_edit, name="journal_edit"),
     path("<int:pk>/journal/<int:entry_id>/supprimer/", views_journal.entry_delete, name="journal_delete"),
     path("<int:pk>/journal/pieces-jointes/<uuid:attachment_uuid>/", views_journal.attachment, name="attachment"),
+    path("<int:pk>/journal/export/", views_journal.journal_export, name="journal_export"),
 ]

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from resorption.accounts import permissions
+from resorption.accounts.models import User
 from resorption.actions import exports
 from resorption.actions.access import access_action
 from resorption.actions.enums import Topic
@@ -518,6 +519,23 @@ def finances(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "actions/action_finances.html",
         {"action": action, "head": head, "formset": formset, "first_year": years[0], "last_year": years[-1]},
+    )
+
+
+@require_GET
+def finance_readers(request: HttpRequest, pk: int) -> HttpResponse:
+    """« Lecteurs des financements » (§E.3): who reads the action's finances, for who reads them himself (403 else):
+    the people of the territory and of the action's organisations by name, the roles that read every action's
+    finances by their label (`permissions.action_finance_readers`)."""
+    user = request.user
+    action = access_action(user, pk, queryset=Action.objects.with_members().select_related("departement"))
+    if not permissions.can_access_action_finances(user, action):
+        raise PermissionDenied("Vous n'avez pas accès aux financements de cette action.")
+    people, national_roles = permissions.action_finance_readers(action, User.objects.can_sign_in())
+    return render(
+        request,
+        "actions/action_finance_readers.html",
+        {"action": action, "people": people, "national_roles": national_roles},
     )
 
 

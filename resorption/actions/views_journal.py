@@ -7,6 +7,7 @@ Each view fetches the action through `access_action` (404 out of sight), checks 
 the action without the journal, or without the right to act), and calls one service of `actions.journal`.
 """
 
+import logging
 import uuid
 from collections.abc import Sequence
 
@@ -17,17 +18,20 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from resorption.accounts import permissions
+from resorption.actions import exports
 from resorption.actions import journal as services
-from resorption.actions.access import access_action
+from resorption.actions.access import access_action, access_action_entry
 from resorption.actions.forms import ActionEntryEditForm, ActionEntryForm
 from resorption.actions.models import Action, ActionEntry, ActionEntryAttachment
 from resorption.core.dates import minute_in_words
 from resorption.core.forms import parse_id
 from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
+from resorption.core.xlsx import XLSX_CONTENT_TYPE
 from resorption.journal import services as journal_services
 from resorption.journal.forms import JournalEntryDeleteForm
 from resorption.journal.views import (
@@ -41,6 +45,7 @@ from resorption.journal.views import (
 from resorption.territories.models import clean_search_term
 
 PAGE_SIZE = 20
+logger = logging.getLogger("resorption.actions")
 
 
 def _action(request: HttpRequest, pk: int) -> Action:
@@ -155,6 +160,7 @@ def action_journal(request: HttpRequest, pk: int) -> HttpResponse:
             "recipients_query": recipients_query,
             "recipients_url": reverse("actions:journal_recipients", kwargs={"pk": action.pk}),
             "suggestions": suggestions,
+            "can_export_journal": permissions.can_export_action_journal(user, action),
         },
     )
 
@@ -191,7 +197,7 @@ def _ids(values: list[str]) -> set[int]:
 def entry_edit(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     """« Modifier » a message: its author only (403 for anyone else who reads it)."""
     action = _action(request, pk)
-    entry = services.access_action_entry(request.user, action, entry_id)
+    entry = access_action_entry(request.user, action, entry_id)
     if not permissions.can_edit_action_entry(request.user, entry):
         raise PermissionDenied(journal_services.ONLY_THE_AUTHOR_EDITS)
     if request.method == "POST":
@@ -220,7 +226,7 @@ def entry_delete(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
     """« Supprimer » a message: its author, or a moderator who gives a reason (403 for anyone else)."""
     user = request.user
     action = _action(request, pk)
-    entry = services.access_action_entry(user, action, entry_id)
+    entry = access_action_entry(user, action, entry_id)
     if not permissions.can_delete_action_entry(user, entry):
         raise PermissionDenied(journal_services.NO_RIGHT_TO_DELETE)
     moderating = entry.author_id != user.pk
@@ -265,3 +271,20 @@ def attachment(request: HttpRequest, pk: int, attachment_uuid: uuid.UUID) -> Fil
     except ActionEntryAttachment.DoesNotExist:
         raise Http404("Pièce jointe introuvable") from None
     return attachment_response(request, found)
+
+
+@require_GET
+def journal_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """« Exporter le journal (xlsx) » (§A.7 `actionComment.exportList`): the messages of the action's journal the user
+    reads, oldest first, as an xlsx file; for who holds `action_comment.export` on the action (403 for another reader
+    of the action, 404 out of sight)."""
+    user = request.user
+    action = access_action(user, pk, queryset=Action.objects.with_members())
+    if not permissions.can_export_action_journal(user, action):
+        raise PermissionDenied("Vous n'avez pas le droit d'exporter le journal de cette action.")
+    entries = list(services.entries_for(user, action).order_by("created_at", "pk"))
+    logger.info("action journal export", extra={"user_id": user.pk, "action_id": action.pk, "rows": len(entries)})
+    response = HttpResponse(exports.action_journal_workbook(entries), content_type=XLSX_CONTENT_TYPE)
+    filename = exports.action_journal_filename(action, timezone.localdate())
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from resorption.accounts.models import User
 from resorption.actions.enums import FinanceType, LocationType, Topic
-from resorption.actions.models import Action
 from resorption.actions.journal import action_entry_post
+from resorption.actions.models import Action
 from resorption.actions.services import action_create, action_finances_update, action_metrics_update
 from resorption.settlements.models import Site
 from resorption.territories.models import Commune, Departement
@@ -88,7 +88,7 @@ ACTIONS = [
         messages=(
             (
                 "intervenant-33@demo.test",
-                "Permanence d'ouverture des droits tenue mardi : 9 ménages reçus, 4 dossiers de domiciliation déposés.",
+                "Permanence d'ouverture des droits mardi : 9 ménages reçus, 4 dossiers de domiciliation déposés.",
             ),
             (
                 "local-admin-33@demo.test",

@@ -1,8 +1,10 @@
 """The actions export (`/actions/export/`, §E.3): who may export, the sheets, sections and columns, the list's
-filters, finances only on the actions whose finances the exporter reads, and a flat query count."""
+filters, finances only on the actions whose finances the exporter reads, the journal's messages he reads, and a flat
+query count."""
 
 import datetime
 import io
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -14,7 +16,9 @@ from openpyxl import load_workbook
 
 from resorption.accounts.enums import Role
 from resorption.actions.enums import FinanceType
-from resorption.actions.models import ActionMetrics
+from resorption.actions.journal import action_entry_delete, action_entry_post
+from resorption.actions.models import ActionEntry, ActionMetrics
+from resorption.journal.enums import Audience
 from tests.accounts.factories import PermissionOverrideFactory, UserFactory
 from tests.accounts.helpers import text
 from tests.actions.factories import ActionFactory, ActionFinanceFactory
@@ -143,6 +147,7 @@ def test_sections_and_values_of_a_row(client, world):
         "HÉBERGEMENT/LOGEMENT",
         "SCOLARISATION",
         "FINANCEMENT",
+        "COMMENTAIRES",
         "MISE À JOUR",
     ]
     titles = rows[1]
@@ -164,7 +169,14 @@ def test_sections_and_values_of_a_row(client, world):
     )
     finance_start = dict((value, index) for index, value in sections)["FINANCEMENT"]
     assert list(titles[finance_start : finance_start + 12]) == FINANCE_TITLES
-    assert "Commentaires" not in " ".join(str(title) for title in titles)  # no action journal yet
+    comments_start = dict((value, index) for index, value in sections)["COMMENTAIRES"]
+    assert list(titles[comments_start:]) == [
+        "Commentaires",
+        "Dernier commentaire",
+        "Date du dernier commentaire",
+        "Action mise à jour le",
+        "Indicateurs mis à jour le",
+    ]
 
     first, second = _records(sheet)
     assert (first["Année"], second["Année"]) == (2024, 2025)
@@ -189,6 +201,12 @@ def test_sections_and_values_of_a_row(client, world):
     assert second["Total des mineurs scolarisés (hors dispositif d'insertion)"] is None
     assert second["Financements privé — montant"] == 300
     assert second["Crédits dédiés à la résorption des bidonvilles — montant"] is None
+    # No message in the action's journal: the comment cells stay empty.
+    assert (first["Commentaires"], first["Dernier commentaire"], first["Date du dernier commentaire"]) == (
+        None,
+        None,
+        None,
+    )
 
 
 def test_amounts_are_in_euros_and_text_never_becomes_a_formula(client, world):
@@ -257,6 +275,104 @@ def test_an_exporter_without_finance_rights_gets_no_amount_at_all(client, world)
     assert records and all(cell is None for row in records for cell in _finance_cells(row))
 
 
+# --- Comments --------------------------------------------------------------------------------------------------------
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+def _post(author, action, body: str, moment: datetime.datetime, **values) -> ActionEntry:
+    """A message posted by `author` in the action's journal, dated `moment`."""
+    entry = action_entry_post(user=author, action_id=action.pk, body=body, **values)
+    ActionEntry.objects.filter(pk=entry.pk).update(created_at=moment)
+    return entry
+
+
+def _rows_of(records: list[dict], action) -> list[dict]:
+    return [row for row in records if row["ID action"] == action.pk]
+
+
+def test_the_comments_columns_hold_the_messages_oldest_first(client, world):
+    # Posted in another order than their dates: the export follows the dates.
+    _post(
+        world.national_admin,
+        world.own,
+        "Bilan du trimestre envoyé.",
+        datetime.datetime(2025, 4, 1, 16, 45, tzinfo=PARIS),
+    )
+    _post(
+        world.partner,
+        world.own,
+        "Premier échange avec les familles.",
+        datetime.datetime(2025, 2, 10, 10, tzinfo=PARIS),
+    )
+    # 23:30 in UTC is already the next day in Paris; its author's account is gone since.
+    gone = _post(
+        world.operator,
+        world.own,
+        "Point sur la scolarisation.",
+        datetime.datetime(2025, 3, 4, 23, 30, tzinfo=datetime.UTC),
+    )
+    ActionEntry.objects.filter(pk=gone.pk).update(author=None)
+    client.force_login(world.national_admin)
+    records = _records(_workbook(client)["Tous"])
+
+    own = _rows_of(records, world.own)
+    assert [row["Année"] for row in own] == _years_since(2025)  # every year of the action shows its comments
+    admin = world.national_admin
+    expected = (
+        f"10/02/2025 — {world.partner.full_name} (Préfecture de la Gironde) : Premier échange avec les familles.\n\n"
+        "05/03/2025 — Utilisateur supprimé : Point sur la scolarisation.\n\n"
+        f"01/04/2025 — {admin.full_name} ({admin.organization.name}) : Bilan du trimestre envoyé."
+    )
+    for row in own:
+        assert row["Commentaires"] == expected
+        assert row["Dernier commentaire"] == "Bilan du trimestre envoyé."
+        assert row["Date du dernier commentaire"] == datetime.datetime(2025, 4, 1, 16, 45, tzinfo=PARIS).replace(
+            tzinfo=None
+        )
+    # Another action's rows do not get them.
+    assert all(row["Commentaires"] is None for row in _rows_of(records, world.same))
+
+
+def test_a_targeted_message_reaches_only_the_export_of_its_audience(client, world):
+    """The national admin writes to the local admin alone: the correspondent, who exports the Gironde actions and
+    reads their public messages, never gets it; the local admin does."""
+    _post(world.partner, world.own, "Message pour tous.", datetime.datetime(2025, 5, 1, 9, tzinfo=PARIS))
+    _post(
+        world.national_admin,
+        world.own,
+        "Message pour l'administrateur local.",
+        datetime.datetime(2025, 5, 2, 9, tzinfo=PARIS),
+        audience=Audience.CUSTOM,
+        target_user_ids=[world.local_admin.pk],
+    )
+
+    client.force_login(world.correspondent)
+    (row, *_) = _rows_of(_records(_workbook(client)["Tous"]), world.own)
+    assert "Message pour tous." in row["Commentaires"]
+    assert "Message pour l'administrateur local." not in row["Commentaires"]
+    assert row["Dernier commentaire"] == "Message pour tous."
+    assert row["Date du dernier commentaire"] == datetime.datetime(2025, 5, 1, 9, tzinfo=PARIS).replace(tzinfo=None)
+
+    client.force_login(world.local_admin)
+    (row, *_) = _rows_of(_records(_workbook(client)["Tous"]), world.own)
+    assert "Message pour tous." in row["Commentaires"]
+    assert "Message pour l'administrateur local." in row["Commentaires"]
+    assert row["Dernier commentaire"] == "Message pour l'administrateur local."
+
+
+def test_a_deleted_message_is_not_exported(client, world):
+    _post(world.partner, world.own, "Message conservé.", datetime.datetime(2025, 5, 1, 9, tzinfo=PARIS))
+    deleted = _post(world.partner, world.own, "Message supprimé.", datetime.datetime(2025, 5, 2, 9, tzinfo=PARIS))
+    action_entry_delete(user=world.partner, action_id=world.own.pk, entry_id=deleted.pk)
+    client.force_login(world.national_admin)
+    (row, *_) = _rows_of(_records(_workbook(client)["Tous"]), world.own)
+    assert (
+        row["Commentaires"] == f"01/05/2025 — {world.partner.full_name} (Préfecture de la Gironde) : Message conservé."
+    )
+    assert row["Dernier commentaire"] == "Message conservé."
+
+
 # --- Cost ------------------------------------------------------------------------------------------------------------
 
 
@@ -284,4 +400,35 @@ def test_the_export_query_count_stays_flat(client, world, person):
         ActionMetrics.objects.create(action=action, year=2025, nombre_personnes=5)
     many = _queries(client, url)
     assert len(many) == len(few), many
-    assert len(few) <= 12, few
+    assert len(few) <= 13, few
+
+
+def _followed_action(world, index: int):
+    """An action of the Gironde with messages from several authors, one of them targeted at the local admin."""
+    action = ActionFactory(name=f"Suivi des familles {index}", managers=[world.partner], operators=[world.operator])
+    day = datetime.datetime(2025, 6, 1, 9, tzinfo=PARIS)
+    _post(world.partner, action, f"Premier message {index}.", day)
+    _post(world.national_admin, action, f"Deuxième message {index}.", day + datetime.timedelta(days=1))
+    _post(
+        world.national_admin,
+        action,
+        f"Message ciblé {index}.",
+        day + datetime.timedelta(days=2),
+        audience=Audience.CUSTOM,
+        target_user_ids=[world.local_admin.pk],
+    )
+    return action
+
+
+@pytest.mark.parametrize("person", ["national_admin", "local_admin"])
+def test_the_comments_cost_the_same_queries_for_one_action_or_three(client, world, person):
+    client.force_login(getattr(world, person))
+    url = URL + "?q=Suivi des familles"
+    _followed_action(world, 0)
+    one = _queries(client, url)
+    for index in (1, 2):
+        _followed_action(world, index)
+    three = _queries(client, url)
+    assert len(three) == len(one), three
+    records = _records(_workbook(client, "?q=Suivi des familles")["Tous"])
+    assert {row["Dernier commentaire"] for row in records} == {f"Message ciblé {index}." for index in range(3)}

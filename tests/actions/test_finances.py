@@ -181,3 +181,39 @@ def test_a_form_with_fewer_lines_than_the_action_holds_removes_nothing(client, w
     assert world.own.finances.count() == 2
     world.own.refresh_from_db()
     assert world.own.version == 1
+
+
+# « Lecteurs des financements » ---------------------------------------------------------------------------------------
+
+
+def finance_readers_page(client, user, action):
+    client.force_login(user)
+    return client.get(reverse("actions:finance_readers", kwargs={"pk": action.pk}))
+
+
+def test_the_finance_readers_are_the_people_the_rule_lets_read_them(client, world):
+    response = finance_readers_page(client, world.partner, world.own)
+
+    assert response.status_code == 200
+    # The pilot's organisation (the partner), the admin and the correspondent of the Gironde, the option holder; not
+    # the operator, nor other structures of the Gironde; the national roles as their labels, not one by one.
+    people = response.context["people"]
+    assert set(people) == {world.partner, world.local_admin, world.correspondent, world.finance_reader}
+    assert people == sorted(people, key=lambda person: (person.last_name, person.first_name, person.pk))
+    assert response.context["national_roles"] == ["Administrateur national", "Acteur national"]
+    page = text(response)
+    assert world.partner.full_name in page
+    assert world.operator.full_name not in page
+    assert world.other_gironde.full_name not in page
+
+
+def test_far_away_the_finance_readers_are_the_pilots_organisation_only(client, world):
+    response = finance_readers_page(client, world.national_admin, world.far_own)
+
+    # In the Haute-Garonne: the Gironde's admin, correspondent and option holder read none of its finances.
+    assert [person.email for person in response.context["people"]] == [world.partner.email]
+
+
+def test_who_does_not_read_the_finances_does_not_read_their_readers(client, world):
+    assert finance_readers_page(client, world.operator, world.own).status_code == 403
+    assert finance_readers_page(client, world.unrelated, world.own).status_code == 404

@@ -291,3 +291,14 @@ def test_a_message_of_another_action_is_a_404_through_this_one(client, world, af
     client.force_login(world.partner)
     url = reverse("actions:journal_edit", kwargs={"pk": world.far_own.pk, "entry_id": entry.pk})
     assert client.get(url).status_code == 404
+
+
+def test_the_notification_centre_shows_the_message_and_leads_to_it(client, world, after_commit):
+    entry = post(world, after_commit, audience=Audience.CUSTOM, target_user_ids=[world.operator.pk])
+    client.force_login(world.operator)
+    page = text(client.get(reverse("notifications:list")))
+    assert f"a publié un message ciblé dans le journal de l'action « {world.own.name} »" in page
+    notification = world.operator.notifications.get()
+    opened = client.get(reverse("notifications:open", kwargs={"pk": notification.pk}))
+    assert reverse("notifications:open", kwargs={"pk": notification.pk}) in page
+    assert opened["Location"] == f"{journal_url(world.own)}#message-{entry.pk}"

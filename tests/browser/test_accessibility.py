@@ -110,6 +110,7 @@ KEY_PAGES: dict[str | None, list[KeyPage]] = {
         KeyPage("financements d'une action", "actions:finances", financed_action),
         KeyPage("historique d'une action", "actions:history", financed_action),
         KeyPage("journal d'une action", "actions:journal", financed_action),
+        KeyPage("lecteurs des financements d'une action", "actions:finance_readers", financed_action),
         KeyPage("administration des comptes", "accounts:admin_users"),
         KeyPage("fiche d'un compte", "accounts:user_detail", correspondent_account),
     ],
