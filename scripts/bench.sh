@@ -162,14 +162,16 @@ fi
 
 echo "== Full scale ($db)"
 prepare_database "$db" "${BENCH_OPEN:-5000}" "${BENCH_CLOSED:-25000}" "${BENCH_MESSAGES:-300000}"
-echo "  Profile of each page alone, in-process, and plans…"
-LOG_LEVEL=WARNING "$python" bench/prepare.py "$run_dir" --profile
+LOG_LEVEL=WARNING "$python" bench/prepare.py "$run_dir"
 export BENCH_FIXTURE="$run_dir/fixture.json"
 start_gunicorn "$run_dir/gunicorn.log"
 load "$run_dir" "mix@warmup:$users:$warmup"
 measure "$run_dir" "${all_pages[@]}"
 load "$run_dir" "mix:$users:$duration" "floor_page@end:$users:$duration"
 stop_gunicorn
+# Alone and in-process once the server has run, on warm caches (bench/prepare.py, --profile-only).
+echo "  Profile of each page alone, in-process, and plans…"
+LOG_LEVEL=WARNING "$python" bench/prepare.py "$run_dir" --profile-only
 
 if [ "${BENCH_PIN_COMPARE:-0}" = 1 ] && [ "$pin_used" != none ]; then
   other=split
