@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from resorption.accounts.enums import EmailSubscription
+from resorption.actions import urls
 from resorption.actions.journal import action_entry_post
 from resorption.actions.models import ActionEntry, ActionEntryAttachment
 from resorption.journal.enums import Audience
@@ -302,3 +303,21 @@ def test_the_notification_centre_shows_the_message_and_leads_to_it(client, world
     opened = client.get(reverse("notifications:open", kwargs={"pk": notification.pk}))
     assert reverse("notifications:open", kwargs={"pk": notification.pk}) in page
     assert opened["Location"] == f"{journal_url(world.own)}#message-{entry.pk}"
+
+
+def test_outside_the_actions_sight_every_action_url_is_a_404(client, world, after_commit):
+    """Every route of the actions that names an action — its page, forms, history, journal, messages, files and
+    exports, those added later included — answers 404 to GET and POST for a user who does not read it."""
+    image = SimpleUploadedFile("plan.png", PNG, content_type="image/png")
+    entry = post(world, after_commit, files=[image])
+    values = {"pk": world.own.pk, "entry_id": entry.pk, "attachment_uuid": entry.attachments.get().uuid}
+    named = [pattern for pattern in urls.urlpatterns if "pk" in pattern.pattern.converters]
+    assert len(named) >= 13  # the filter finds them all (13 when this was written)
+    client.force_login(world.unrelated)
+    for pattern in named:
+        url = reverse(f"actions:{pattern.name}", kwargs={name: values[name] for name in pattern.pattern.converters})
+        # A method a route does not take is refused before any lookup (405): the other one must say 404.
+        answers = {client.get(url).status_code, client.post(url, {"body": "x", "reason": "x"}).status_code}
+        assert 404 in answers and answers <= {404, 405}, (url, answers)
+    # Nothing was written by the attempts.
+    assert ActionEntry.objects.filter(deleted_at__isnull=True).count() == 1
