@@ -25,7 +25,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Model, Q, QuerySet
+from django.db.models import CharField, Model, OuterRef, Q, QuerySet, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -238,42 +239,65 @@ def _detail_rows(name: str, entry_ids: Sequence[int]) -> list[tuple]:
 
 
 @dataclass(frozen=True)
+class TagLabel:
+    """A tag as a message summary shows it."""
+
+    label: str
+    is_alert: bool
+
+
+@dataclass(frozen=True)
 class MessageSummary:
     """One of a site's latest messages as the site page summarises it: the entry (with its author and organisation)
     and its tags."""
 
     entry: JournalEntry
-    tags: list[Tag]
+    tags: list[TagLabel]
 
 
 _LATEST_MESSAGES = PreparedQueries(JournalEntry)
-_ENTRY_TAGS = PreparedQueries(JournalEntry.tags.through)
+# Separators of the tags folded into one column (`_tags_column`): ASCII's unit and record separators, which no label
+# typed in a form holds.
+_UNIT, _RECORD = "\x1f", "\x1e"
 
 
 def latest_messages(user: User, site: Site, *, count: int) -> list[MessageSummary]:
-    """The site's `count` latest messages the user may read, with their author, organisation and tags, in two
-    queries. Both are compiled once per process (the site page shows them on every visit): the messages' for the
-    readers of the same entries (`permissions.journal_entries_key`), the tags' for `count` entries (a shorter page
-    repeats its last id)."""
+    """The site's `count` latest messages the user may read, with their author, organisation and tags, in one query
+    compiled once per process for the readers of the same entries (`permissions.journal_entries_key`): the site page
+    shows them on every visit. Each entry's tags come in a column of its row (`_tags_column`), in their own order."""
 
     def latest(site_id: int) -> QuerySet[JournalEntry]:
         entries = JournalEntry.objects.filter(site_id=site_id, kind=EntryKind.MESSAGE).alive().readable_by(user)
-        return entries.select_related("author__organization")[:count]
+        return entries.select_related("author__organization").annotate(folded_tags=_tags_column())[:count]
 
     entries = _LATEST_MESSAGES.fetch((count, permissions.journal_entries_key(user)), latest, site.pk)
-    if not entries:
-        return []
-    ids = [entry.pk for entry in entries]
-    tags: dict[int, list[Tag]] = {entry_id: [] for entry_id in ids}
-    for link in _ENTRY_TAGS.fetch(count, _tags_of, *ids, *ids[-1:] * (count - len(ids))):
-        tags[link.journalentry_id].append(link.tag)
-    return [MessageSummary(entry, tags[entry.pk]) for entry in entries]
+    return [MessageSummary(entry, _unfold_tags(entry.folded_tags)) for entry in entries]
 
 
-def _tags_of(*entry_ids: int) -> QuerySet:
-    # In the tags' own order (`Tag.Meta.ordering`), as `entry.tags.all()` gives them.
-    links = JournalEntry.tags.through.objects.filter(journalentry_id__in=entry_ids).select_related("tag")
-    return links.order_by(*(f"tag__{name}" for name in Tag._meta.ordering), "pk")
+def _tags_column() -> Subquery:
+    """An entry's tags as one text — « 0<unit>1<unit>Canicule<record>3<unit>0<unit>Eau » (position, is alert,
+    label), NULL without tags —, so that the entries and their tags are one query. Aggregates take no order on every
+    SQLite in use: `_unfold_tags` puts them in the tags' own order (`Tag.Meta.ordering`: position, label)."""
+    links = JournalEntry.tags.through.objects.filter(journalentry_id=OuterRef("pk"))
+    record = Concat(
+        Cast("tag__position", CharField()),
+        Value(_UNIT),
+        Cast("tag__is_alert", CharField()),
+        Value(_UNIT),
+        "tag__label",
+        output_field=CharField(),
+    )
+    folded = StringAgg(record, delimiter=Value(_RECORD))
+    return Subquery(links.values("journalentry_id").annotate(folded=folded).values("folded")[:1])
+
+
+def _unfold_tags(folded: str | None) -> list[TagLabel]:
+    records = []
+    for record in folded.split(_RECORD) if folded else []:
+        position, is_alert, label = record.split(_UNIT, 2)
+        # The boolean as the database writes it in text: "1"/"0" (SQLite), "true"/"false" (PostgreSQL).
+        records.append((int(position), label, is_alert in ("1", "true")))
+    return [TagLabel(label=label, is_alert=is_alert) for _, label, is_alert in sorted(records)]
 
 
 def attachment_for(user: User, site: Site, attachment_uuid: uuid.UUID) -> Attachment:

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode
@@ -708,6 +709,27 @@ def test_the_latest_messages_tag_shows_what_the_user_may_read(author, bystander,
     assert SECRET in for_target and "Premier message" in for_target
     assert reverse("journal:journal", kwargs={"site_id": site.pk}) in for_bystander
     assert "Écrire un message" in for_bystander
+
+
+def test_the_latest_messages_show_their_tags_in_the_tags_order_with_the_alerts_in_red(bystander, site):
+    water = TagFactory(label="Eau, assainissement", position=2)
+    heat = TagFactory(label="Canicule", position=1, is_alert=True)
+    built = TagFactory(label="Bâti « précaire »", position=1)
+    JournalEntryFactory(site=site, body="Message étiqueté", tags=[water, heat, built])
+    JournalEntryFactory(site=site, body="Message sans étiquette")
+    request = RequestFactory().get("/")
+    request.user = bystander
+
+    html = Template("{% load journal_tags %}{% journal_latest site %}").render(
+        Context({"request": request, "site": site})
+    )
+
+    badges = re.findall(r'<p class="fr-badge fr-badge--sm ([^"]*)">\s*(.*?)\s*</p>', html)
+    assert [(unescape(label), "fr-badge--error" in classes) for classes, label in badges] == [
+        ("Bâti « précaire »", False),
+        ("Canicule", True),
+        ("Eau, assainissement", False),
+    ]
 
 
 def test_the_latest_messages_tag_costs_the_same_number_of_queries_whatever_the_journal_holds(author, target, site):
