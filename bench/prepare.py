@@ -59,6 +59,11 @@ from resorption.settlements.models import Site  # noqa: E402
 SESSIONS_PER_ACCOUNT = 20
 SAMPLE_SITES = 400
 PROFILE_RUNS = 15
+# Requests of each page before the measured ones, on other sampled URLs: a production worker serves thousands, so
+# its statements are prepared server-side (psycopg prepares a query text on its 5th execution, settings/base.py) and
+# its caches are filled. With 2, a site page's SQL measured 5.6 ms where the same worker settles at 2 ms after about
+# ten requests (bench run of 3 December 2026).
+WARMUP_RUNS = 20
 CALL_RUNS = 3
 LARGE_TABLE_ROWS = 10_000
 _SEQ_SCAN = re.compile(
@@ -184,7 +189,7 @@ def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
         sql_ms, queries, total_ms, cpu_ms, slowest = [], [], [], [], (0.0, "", ())
         failed = None
         timed: list[tuple[float, str, tuple]] = []
-        for run in range(PROFILE_RUNS + 2):
+        for run in range(PROFILE_RUNS + WARMUP_RUNS):
             url = page.url(rng, fixture)
             timed: list[tuple[float, str, tuple]] = []
 
@@ -203,7 +208,7 @@ def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
             if response.status_code != 200:
                 failed = f"HTTP {response.status_code} on {url}"
                 break
-            if run < 2:  # warm-up
+            if run < WARMUP_RUNS:
                 continue
             sql_ms.append(sum(spent for spent, _, _ in timed))
             queries.append(len(timed))
