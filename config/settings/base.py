@@ -128,9 +128,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SESSION_STORE: `db` (a table), `cache` (the cache alone: Redis), `cached_db` (read from the cache, kept in a table).
 CACHES = {
     "default": cache_setting(env("CACHE_URL", "locmem")),
-    # Rendered fragments whose key is derived from everything they show (the list's filter panel): the same in every
-    # process, so each process keeps its own copy in memory — no query, no network.
-    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
+    # Rendered fragments whose key is derived from everything they show (the list's filter panel, a site version's
+    # public sections): the same in every process, so each process keeps its own copy in memory — no query, no
+    # network. Up to 3,000 of them (a site's sections weigh about 8 KB: some 25 MB per process at most).
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 3000},
+    },
 }
 SESSION_ENGINE = session_engine(env("SESSION_STORE", "db"), CACHES["default"])
 

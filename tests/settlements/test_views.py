@@ -1,7 +1,9 @@
+import contextlib
 import datetime
 
 import pytest
 from django.db import connection
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +11,7 @@ from django.utils import timezone
 from resorption.accounts.enums import AdminRole, Option, Role
 from resorption.settlements.enums import ClosingSolution
 from resorption.settlements.models import Site, SiteActor
+from resorption.settlements.services import site_update
 from tests.accounts.factories import UserFactory
 from tests.settlements.factories import ClosingOrientationFactory, SiteFactory, SiteOwnerFactory
 
@@ -21,6 +24,20 @@ OWNER = "SCI Propriétaire-Témoin-4826"
 
 def _url(site) -> str:
     return reverse("settlements:detail", kwargs={"pk": site.pk})
+
+
+@contextlib.contextmanager
+def template_rendered_to(names: list[str]):
+    """Collects the names of the templates (and partials) rendered inside the block."""
+
+    def collect(sender, template, context, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(collect)
+    try:
+        yield
+    finally:
+        template_rendered.disconnect(collect)
 
 
 def _html(client, user, site) -> str:
@@ -287,3 +304,34 @@ def test_query_count_of_an_open_site_stays_flat_as_actors_grow(client, operator)
     client.force_login(operator)
 
     assert _query_count(client, large) == _query_count(client, small)
+
+
+# The sections every reader sees alike, rendered once per site version ------------------------------------------------
+
+
+def test_the_public_sections_are_rendered_once_per_version_and_follow_an_update(client, correspondent, operator):
+    site = SiteFactory(population_total=40)
+    _html(client, correspondent, site)
+    rendered = []
+    with template_rendered_to(rendered):
+        html = _html(client, operator, site)
+    # The second reader gets the sections of this version without rendering them again: none of their rows (he
+    # reads no justice, and the site is open: no other section of rows).
+    assert "settlements/includes/site_sections.html" in rendered
+    assert "settlements/includes/rows.html" not in rendered
+    assert "Conditions de vie" in html and ">40<" in html
+
+    site_update(user=correspondent, site_id=site.pk, expected_version=site.version, values={"population_total": 55})
+
+    html = _html(client, operator, site)
+    assert ">55<" in html and ">40<" not in html
+
+
+def test_the_public_sections_rendered_for_an_admin_carry_no_justice_to_the_next_reader(client, correspondent, site):
+    assert BAILIFF in _html(client, correspondent, site)  # the correspondent reads justice: rendered for him first
+
+    html = _html(client, UserFactory(role=Role.ASSOCIATION), site)
+
+    assert "Conditions de vie" in html
+    assert BAILIFF not in html
+    assert "Procédures judiciaires" not in html

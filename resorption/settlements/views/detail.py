@@ -3,11 +3,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import caches
 from django.db import models
 from django.shortcuts import render
 from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from resorption.accounts import permissions
 from resorption.core.dates import relative_time
@@ -28,6 +31,8 @@ NOT_FILLED = "Non renseigné"
 # threshold is unconfirmed, the issue fixes these two).
 STALE_MONTHS = 3
 OUT_OF_DATE_MONTHS = 6
+# How long a process keeps the rendered public sections of a site version (`public_sections_html`).
+PUBLIC_SECTIONS_SECONDS = 3600
 STATUS_BADGES = {
     LivingConditionStatus.GOOD: "success",
     LivingConditionStatus.TO_IMPROVE: "warning",
@@ -173,11 +178,7 @@ def site_page_context(site: Site, *, user) -> dict[str, Any]:
         # « À compléter » asks for an update: only of whoever may make it, and never on a closed site (§C.6: a closed
         # site is not updated any more).
         "missing_criteria": missing_criteria(site) if can_update else [],
-        "sections": [
-            Section("Caractéristiques", _rows(site, CHARACTERISTICS)),
-            Section("Habitants", _rows(site, POPULATION)),
-        ],
-        "living_conditions": [_living_condition(site, section, names) for section, names in LIVING_CONDITIONS.items()],
+        "public_sections": public_sections_html(site),
         "justice_rows": _rows(site, [name for name in JUSTICE if name.rstrip("?") in shown], values=shown),
         "owners": list(shown.get("owners", [])),
         "closing_rows": _rows(site, CLOSING) if site.is_closed else [],
@@ -193,6 +194,31 @@ def site_page_context(site: Site, *, user) -> dict[str, Any]:
         "can_close": is_open and permissions.can_close_site(user, site),
         "can_fix_status": site.is_closed and permissions.can_fix_site_status(user, site),
     }
+
+
+def public_sections_html(site: Site) -> str:
+    """The sections every reader of the site sees alike — characteristics, people, living conditions
+    (settlements/includes/site_sections.html, partial `public`) —, rendered once per version of the site, language
+    and process: they read nothing but the site's own columns, which only the services write, each write adding 1 to
+    `version`. They were the largest part of the page's rendering; what depends on the reader (procedures, owners,
+    actors, buttons) is rendered with the page."""
+    key = f"site-sections:{site.pk}:{site.version}:{get_language()}"
+    html = caches["fragments"].get(key)
+    if html is None:
+        html = render_to_string(
+            "settlements/includes/site_sections.html#public",
+            {
+                "sections": [
+                    Section("Caractéristiques", _rows(site, CHARACTERISTICS)),
+                    Section("Habitants", _rows(site, POPULATION)),
+                ],
+                "living_conditions": [
+                    _living_condition(site, section, names) for section, names in LIVING_CONDITIONS.items()
+                ],
+            },
+        )
+        caches["fragments"].set(key, html, PUBLIC_SECTIONS_SECONDS)
+    return html
 
 
 def _actor_rows(site: Site, actors: list[SiteActor], *, user) -> list[ActorRow]:
