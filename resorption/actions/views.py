@@ -8,6 +8,8 @@ Finances are read only for who may access them (§A.6): for anyone else they are
 
 import hashlib
 import logging
+from dataclasses import dataclass
+from functools import lru_cache
 from itertools import groupby
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -60,6 +63,7 @@ from resorption.actions.services import (
 from resorption.core.forms import parse_id
 from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
+from resorption.core.prepared import PreparedQueries, padded
 from resorption.core.xlsx import XLSX_CONTENT_TYPE
 from resorption.settlements.models import Site
 from resorption.territories.models import Departement, clean_search_term
@@ -67,6 +71,8 @@ from resorption.territories.models import Departement, clean_search_term
 logger = logging.getLogger("resorption.actions")
 
 PAGE_SIZE = 20
+# How many rendered rows of the list a process keeps (`row_html`): about 2 KB each.
+ROW_HTML_CACHE = 2048
 # How long a process keeps the places offered by the list's filter (`_locations`).
 LOCATIONS_SECONDS = 60
 FINANCES_PREFIX = "financements"
@@ -153,35 +159,74 @@ def _locations(user, visible) -> list[tuple[str, str]]:
 LIST_VALUES = ("pk", "name", "started_at", "ended_at", "departement_id", "departement__name", *TOPIC_FIELDS.values())
 
 
-def list_rows(actions: list[dict]) -> list[dict]:
+@dataclass(frozen=True)
+class ActionRow:
+    """A row of the list, its values already in words; `html` is its markup, rendered once per content."""
+
+    url: str
+    name: str
+    is_ongoing: bool
+    status_label: str
+    departement: str
+    started_at: str
+    ended_at: str
+    topics: str
+    managers: tuple[str, ...]
+    operators: tuple[str, ...]
+
+    @property
+    def html(self) -> str:
+        return row_html(self)
+
+
+@lru_cache(maxsize=ROW_HTML_CACHE)
+def row_html(row: ActionRow) -> str:
+    """The row's `<tr>` (actions/action_list.html, partial `row`), rendered once per process for each content: two
+    equal rows are the same markup, and a page shows the same actions to every reader of the same list."""
+    return render_to_string("actions/action_list.html#row", {"row": row})
+
+
+def list_rows(actions: list[dict]) -> list[ActionRow]:
     """The rows of a page of the list, their values already in words: the pilots' and operators' organisations in
     one query each, whatever the number of actions and people."""
     ids = [action["pk"] for action in actions]
     members = {}
-    for model in (ActionManager, ActionOperator):
+    for model, queries in _MEMBER_NAMES.items():
         names: dict[int, list[str]] = {pk: [] for pk in ids}
-        for action_id, name in (
-            model.objects.filter(action_id__in=ids).order_by("pk").values_list("action_id", "organization__name")
-        ):
-            names[action_id].append(name)
+        for start in range(0, len(ids), PAGE_SIZE):
+            window = padded(ids[start : start + PAGE_SIZE], PAGE_SIZE)
+            for action_id, name in queries.fetch("names", _member_names(model), *window):
+                names[action_id].append(name)
         members[model] = names
     detail_url = url_maker("actions:detail", "pk")
     today = timezone.localdate()
     return [
-        {
-            "url": detail_url(action["pk"]),
-            "name": action["name"],
-            "is_ongoing": (ongoing := action["ended_at"] is None or action["ended_at"] >= today),
-            "status_label": "En cours" if ongoing else "Terminée",
-            "departement": f"{action['departement_id']} — {action['departement__name']}",
-            "started_at": action["started_at"].strftime("%d/%m/%Y"),
-            "ended_at": action["ended_at"].strftime("%d/%m/%Y") if action["ended_at"] else "",
-            "topics": ", ".join(str(topic.label) for topic, field in TOPIC_FIELDS.items() if action[field]),
-            "managers": members[ActionManager][action["pk"]],
-            "operators": members[ActionOperator][action["pk"]],
-        }
+        ActionRow(
+            url=detail_url(action["pk"]),
+            name=action["name"],
+            is_ongoing=(ongoing := action["ended_at"] is None or action["ended_at"] >= today),
+            status_label="En cours" if ongoing else "Terminée",
+            departement=f"{action['departement_id']} — {action['departement__name']}",
+            started_at=action["started_at"].strftime("%d/%m/%Y"),
+            ended_at=action["ended_at"].strftime("%d/%m/%Y") if action["ended_at"] else "",
+            topics=", ".join(str(topic.label) for topic, field in TOPIC_FIELDS.items() if action[field]),
+            managers=tuple(members[ActionManager][action["pk"]]),
+            operators=tuple(members[ActionOperator][action["pk"]]),
+        )
         for action in actions
     ]
+
+
+# The organisations of the pilots and operators of a page of actions, one query each compiled once per process
+# (`resorption.core.prepared`): `PAGE_SIZE` ids, padded.
+_MEMBER_NAMES = {ActionManager: PreparedQueries(ActionManager), ActionOperator: PreparedQueries(ActionOperator)}
+
+
+def _member_names(model):
+    def build(*ids: int):
+        return model.objects.filter(action_id__in=ids).order_by("pk").values_list("action_id", "organization__name")
+
+    return build
 
 
 def _filtered(actions, filters: dict[str, str]):

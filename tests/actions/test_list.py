@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from resorption.actions.views import row_html
 from tests.accounts.factories import OrganizationFactory, UserFactory
 from tests.accounts.helpers import text
 from tests.actions.factories import ActionFactory, ActionFinanceFactory
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def _names(client, query: str = "") -> set[str]:
     response = client.get(reverse("actions:list") + query)
     assert response.status_code == 200
-    return {row["name"] for row in response.context["rows"]}
+    return {row.name for row in response.context["rows"]}
 
 
 def test_filters_by_location_status_topic_place_and_search(client, world):
@@ -182,3 +183,21 @@ def test_the_filter_panel_is_rendered_once_per_query_and_places(client, world):
     assert first > 0
     assert panels("?statut=en-cours") == 0
     assert panels("?statut=terminee") == first
+
+
+def test_a_row_is_rendered_once_per_content_and_again_when_the_action_changes(client, world):
+    client.force_login(world.national_admin)
+    row_html.cache_clear()
+    client.get(reverse("actions:list"))
+    rendered = row_html.cache_info().misses
+    assert rendered == 4  # the four actions of the world
+
+    client.get(reverse("actions:list"))
+    assert row_html.cache_info().misses == rendered  # the same rows: no rendering
+
+    world.own.name = "Action <renommée>"
+    world.own.save(update_fields=["name"])
+    page = client.get(reverse("actions:list")).content.decode()
+    assert row_html.cache_info().misses == rendered + 1
+    assert "Action &lt;renommée&gt;" in page
+    assert "Action pilotée en Gironde" not in page
