@@ -489,42 +489,44 @@ class TerritorialMessageLike(Protocol):
     def departement_codes(self) -> Collection[str]: ...
 
 
-class JournalEntryLike(Protocol):
-    """What the journal predicate reads from a journal entry."""
+class MessageLike(Protocol):
+    """What every journal's predicates read from a message: its audience (`journal.models.Message`)."""
+
+    @property
+    def is_public(self) -> bool: ...
+
+    @property
+    def author_id(self) -> int | None: ...
+
+    @property
+    def target_user_ids(self) -> Collection[int]: ...
+
+    @property
+    def target_organization_ids(self) -> Collection[int]: ...
+
+
+class JournalEntryLike(MessageLike, Protocol):
+    """What the journal predicate reads from a journal entry: its audience and its site's commune."""
 
     @property
     def commune(self) -> Commune: ...
 
-    @property
-    def is_public(self) -> bool: ...
 
-    @property
-    def author_id(self) -> int | None: ...
-
-    @property
-    def target_user_ids(self) -> Collection[int]: ...
-
-    @property
-    def target_organization_ids(self) -> Collection[int]: ...
-
-
-class ActionEntryLike(Protocol):
-    """What the action-journal predicates read from a message of an action's journal."""
+class ActionEntryLike(MessageLike, Protocol):
+    """What the action-journal predicates read from a message of an action's journal: its audience and its action."""
 
     @property
     def action(self) -> ActionLike: ...
 
-    @property
-    def is_public(self) -> bool: ...
 
-    @property
-    def author_id(self) -> int | None: ...
-
-    @property
-    def target_user_ids(self) -> Collection[int]: ...
-
-    @property
-    def target_organization_ids(self) -> Collection[int]: ...
+def _addressed_to(user: User, message: MessageLike) -> bool:
+    """Whether the message is public, or written by the user, or targets him or his organisation."""
+    return (
+        message.is_public
+        or message.author_id == user.pk
+        or user.pk in message.target_user_ids
+        or user.organization_id in message.target_organization_ids
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -1276,13 +1278,7 @@ def can_read_journal_entry(user: User | AnonymousUser, entry: JournalEntryLike) 
     """Whether the user reads this journal message; same rule as `journal_entries_q`."""
     if not user.is_authenticated or not can_read_journal(user, entry.commune):
         return False
-    return (
-        entry.is_public
-        or entry.author_id == user.pk
-        or user.pk in entry.target_user_ids
-        or user.organization_id in entry.target_organization_ids
-        or can(user, "shantytown_comment.listPrivate", commune=entry.commune)
-    )
+    return _addressed_to(user, entry) or can(user, "shantytown_comment.listPrivate", commune=entry.commune)
 
 
 def can_moderate_journal(user: User | AnonymousUser, place: "Commune | Located") -> bool:
@@ -1449,12 +1445,7 @@ def can_read_action_entry(user: User | AnonymousUser, entry: ActionEntryLike) ->
     """Whether the user reads this message of an action's journal; same rule as `action_entries_q`."""
     if not user.is_authenticated or not can_read_action_journal(user, entry.action):
         return False
-    return (
-        entry.is_public
-        or entry.author_id == user.pk
-        or user.pk in entry.target_user_ids
-        or user.organization_id in entry.target_organization_ids
-    )
+    return _addressed_to(user, entry)
 
 
 def can_edit_action_entry(user: User | AnonymousUser, entry: ActionEntryLike) -> bool:

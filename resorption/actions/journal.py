@@ -126,10 +126,7 @@ def action_entry_edit(*, user: User, action_id: int, entry_id: int, body: str) -
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": [journal.BODY_REQUIRED]})
-    entry.body = body
-    entry.edited = True
-    entry.full_clean()
-    entry.save(update_fields=["body", "edited", "updated_at"])
+    journal.rewrite_message(entry, body)
     return entry
 
 
@@ -141,16 +138,7 @@ def action_entry_delete(*, user: User, action_id: int, entry_id: int, reason: st
     entry = access_action_entry(user, action, entry_id, for_update=True)
     if not permissions.can_delete_action_entry(user, entry):
         raise PermissionDenied(journal.NO_RIGHT_TO_DELETE)
-    reason = (reason or "").strip()
-    moderated = entry.author_id != user.pk
-    if moderated and not reason:
-        raise ValidationError({"reason": [journal.REASON_REQUIRED]})
-    entry.deleted_at = timezone.now()
-    entry.deleted_by = user
-    entry.deletion_reason = reason
-    entry.full_clean()
-    entry.save(update_fields=["deleted_at", "deleted_by", "deletion_reason"])
-    if moderated:
+    if journal.delete_message(entry, user=user, reason=reason):
         _tell_author_of_deletion(entry)
     return entry
 

@@ -28,7 +28,6 @@ from resorption.actions.access import access_action, access_action_entry
 from resorption.actions.forms import ActionEntryEditForm, ActionEntryForm
 from resorption.actions.models import Action, ActionEntry, ActionEntryAttachment
 from resorption.core.dates import minute_in_words
-from resorption.core.forms import parse_id
 from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
 from resorption.core.xlsx import XLSX_CONTENT_TYPE
@@ -41,6 +40,7 @@ from resorption.journal.views import (
     EntryRow,
     attachment_response,
     entry_badges,
+    recipients_found,
 )
 from resorption.territories.models import clean_search_term
 
@@ -172,25 +172,7 @@ def recipients(request: HttpRequest, pk: int) -> HttpResponse:
     action = access_action(request.user, pk, queryset=Action.objects.with_members())
     if not permissions.can_comment_action(request.user, action):
         raise Http404("Action introuvable")
-    chosen = journal_services.audience_chosen(
-        action.departement_id,
-        organization_ids=_ids(request.GET.getlist("target_organizations")),
-        user_ids=_ids(request.GET.getlist("target_users")),
-    )
-    query = clean_search_term(request.GET.get(RECIPIENTS_QUERY, ""))
-    return render(
-        request,
-        "journal/includes/recipients_found.html",
-        {
-            "chosen": chosen,
-            "recipients_query": query,
-            "suggestions": journal_services.audience_search(action.departement_id, query, exclude=chosen),
-        },
-    )
-
-
-def _ids(values: list[str]) -> set[int]:
-    return {parse_id(value) for value in values} - {None}
+    return recipients_found(request, action.departement_id)
 
 
 @require_http_methods(["GET", "POST"])

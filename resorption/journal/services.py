@@ -40,7 +40,7 @@ from resorption.journal import antivirus, signals
 from resorption.journal.access import access_journal_entry
 from resorption.journal.attachments import MAX_FILES, CheckedFile, check_file
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
-from resorption.journal.models import IMAGE_CONTENT_TYPES, Attachment, JournalEntry, StoredAttachment, Tag
+from resorption.journal.models import IMAGE_CONTENT_TYPES, Attachment, JournalEntry, Message, StoredAttachment, Tag
 from resorption.settlements.access import access_site
 from resorption.settlements.models import Site
 from resorption.territories.location import Territories, located_at_q, located_in_q
@@ -496,10 +496,7 @@ def journal_entry_edit(*, user: User, entry_id: int, body: str, tags: Iterable[s
     chosen_tags = _tags(tags, errors, keep=entry.tags.all())
     if errors:
         raise ValidationError(errors)
-    entry.body = body
-    entry.edited = True
-    entry.full_clean()
-    entry.save(update_fields=["body", "edited", "updated_at"])
+    rewrite_message(entry, body)
     entry.tags.set(chosen_tags)
     return entry
 
@@ -512,6 +509,15 @@ def journal_entry_delete(*, user: User, entry_id: int, reason: str = "") -> Jour
     entry = _readable_entry(user=user, entry_id=entry_id)
     if not permissions.can_delete_journal_entry(user, entry):
         raise PermissionDenied(NO_RIGHT_TO_DELETE)
+    if delete_message(entry, user=user, reason=reason):
+        _tell_author_of_deletion(entry)
+    return entry
+
+
+def delete_message(entry: Message, *, user: User, reason: str) -> bool:
+    """Marks a journal message (a site's or an action's) deleted by `user`, who has been allowed to: its author needs
+    no reason, a moderator must give one (`ValidationError` on « reason » otherwise). The row is kept. Returns whether
+    it was moderated, so that the caller tells the author."""
     reason = (reason or "").strip()
     moderated = entry.author_id != user.pk
     if moderated and not reason:
@@ -521,9 +527,15 @@ def journal_entry_delete(*, user: User, entry_id: int, reason: str = "") -> Jour
     entry.deletion_reason = reason
     entry.full_clean()
     entry.save(update_fields=["deleted_at", "deleted_by", "deletion_reason"])
-    if moderated:
-        _tell_author_of_deletion(entry)
-    return entry
+    return moderated
+
+
+def rewrite_message(entry: Message, body: str) -> None:
+    """Saves the new text of a journal message (checked not empty by the caller), marked as edited."""
+    entry.body = body
+    entry.edited = True
+    entry.full_clean()
+    entry.save(update_fields=["body", "edited", "updated_at"])
 
 
 def journal_url(site: Site) -> str:

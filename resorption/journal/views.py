@@ -360,7 +360,12 @@ def recipients(request: HttpRequest, site_id: int) -> HttpResponse:
     site = access_site(request.user, site_id, shape="commune")
     if not permissions.can_post_in_journal(request.user, site):
         raise Http404("Site introuvable")
-    departement_id = site.commune.departement_id
+    return recipients_found(request, site.commune.departement_id)
+
+
+def recipients_found(request: HttpRequest, departement_id: str) -> HttpResponse:
+    """The picker's suggestions among the custom audience of a journal of this département (a site's or an
+    action's), and the chosen ones listed again, out of band. Two queries whatever the number of people."""
     chosen = services.audience_chosen(
         departement_id,
         organization_ids=_ids(request.GET.getlist("target_organizations")),
