@@ -4,7 +4,13 @@ a GET parameter with a French name and value, so that a filtered list is a link 
 from django import forms
 
 from resorption.core.forms import BaseForm
-from resorption.settlements.enums import ClosingCause, FieldType, LivingConditionSection
+from resorption.settlements.enums import (
+    ClosingCause,
+    FieldType,
+    LivingConditionSection,
+    LivingConditionStatus,
+    OwnerType,
+)
 from resorption.territories.models import clean_search_term
 
 
@@ -72,6 +78,14 @@ ORIGIN_CHOICES = [
 
 YES_NO = [("", "Indifférent"), ("oui", "Oui"), ("non", "Non")]
 
+# « Accès à l'eau » as the map words it (§G): the water section's status.
+WATER_CHOICES = [
+    (LivingConditionStatus.GOOD.value, "Oui"),
+    (LivingConditionStatus.TO_IMPROVE.value, "À améliorer"),
+    (LivingConditionStatus.BAD.value, "Non"),
+    (LivingConditionStatus.UNKNOWN.value, "Inconnu"),
+]
+
 JUSTICE_CHOICES = [
     ("plainte", "Dépôt de plainte par le propriétaire"),
     ("procedure", "Existence d'une procédure judiciaire"),
@@ -132,6 +146,9 @@ class SiteFilterForm(BaseForm):
     type = _checkboxes("Type de site", FieldType.choices)
     origines = _checkboxes("Origines", ORIGIN_CHOICES)
     objectif = forms.ChoiceField(label="Objectif résorption", required=False, choices=YES_NO)
+    # §G: the map's « Accès à l'eau » and « Type de propriétaire », offered by the list too (one set of filters).
+    eau = _checkboxes("Accès à l'eau", WATER_CHOICES)
+    proprietaire = _checkboxes("Type de propriétaire", OwnerType.choices)
     conditions = _checkboxes(
         "Conditions de vie mauvaises ou inconnues",
         [(section.value, section.label) for section in LivingConditionSection],

@@ -423,7 +423,7 @@ class SiteQuerySet(models.QuerySet):
         return self.select_related("commune__departement", "commune__epci")
 
 
-# The columns the site list filters on, besides the search words and the justice filters (settlements/views/list.py):
+# The columns the site list filters on, besides the search words and the justice filters (settlements/filters.py):
 # carried by the summary index so that a filtered summary needs no table row.
 LIST_FILTER_COLUMNS = [
     "id",  # the actors filter's EXISTS
@@ -442,6 +442,7 @@ LIST_FILTER_COLUMNS = [
     "heatwave",
     "closing_cause",
     "closed_with_solutions",
+    "owner_type",
 ]
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from resorption.accounts.enums import AdminRole, AreaType, Option, Role
-from resorption.settlements.enums import ClosingCause, FieldType
+from resorption.settlements.enums import ClosingCause, FieldType, OwnerType
 from resorption.settlements.forms import SiteFilterForm
 from resorption.settlements.models import Site, SiteActor
 from tests.accounts.factories import OrganizationFactory, UserFactory
@@ -228,12 +228,14 @@ def test_a_kept_summary_is_never_shared_between_users_who_see_other_sites(client
                     "type",
                     "origines",
                     "objectif",
+                    "eau",
+                    "proprietaire",
                     "conditions",
                     "intervenants",
                     "canicule",
                 ),
             ),
-            ("fermes", ("population", "type", "origines", "objectif", "cause", "issue")),
+            ("fermes", ("population", "type", "origines", "objectif", "eau", "proprietaire", "cause", "issue")),
         )
         for name in names
     ],
@@ -477,6 +479,29 @@ def test_a_living_condition_section_bad_or_unknown(client, operator):
     assert _listed(client, operator, conditions="sanitary") == {unknown.pk, bad_toilets.pk}
     assert _listed(client, operator, conditions="water") == {unknown.pk}
     assert good.pk not in _listed(client, operator, conditions=["water", "sanitary"])
+
+
+def test_water_access_as_the_map_words_it(client, operator):
+    good = SiteFactory(good_living_conditions=True)
+    unknown = SiteFactory()
+    closed_good = SiteFactory(good_living_conditions=True, closed=True)
+
+    assert Site.objects.get(pk=good.pk).water_status == "good"
+    assert _listed(client, operator, eau="good") == {good.pk}
+    assert _listed(client, operator, eau="unknown") == {unknown.pk}
+    assert _listed(client, operator, eau=["good", "unknown"]) == {good.pk, unknown.pk}
+    assert _listed(client, operator, eau="bad") == set()
+    assert _listed(client, operator, statut="fermes", eau="good") == {closed_good.pk}  # both tabs
+
+
+def test_owner_type(client, operator):
+    public = SiteFactory(owner_type=OwnerType.PUBLIC)
+    private = SiteFactory(owner_type=OwnerType.PRIVATE)
+    SiteFactory(owner_type=OwnerType.UNKNOWN)
+
+    assert _listed(client, operator, proprietaire="public") == {public.pk}
+    assert _listed(client, operator, proprietaire=["public", "private"]) == {public.pk, private.pk}
+    assert "Type de propriétaire" in _html(client, operator)
 
 
 def test_heatwave_and_resorption_target(client, operator):

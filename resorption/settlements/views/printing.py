@@ -1,6 +1,6 @@
 """Print views (issue 4, item 9): the filtered site list and one site, as plain documents for paper or PDF.
 
-They read through the same code as the screen pages — `list.filter_form`/`filter_sites` for the list — so a printed
+They read through the same code as the screen pages — `filters.select_sites` for the list — so a printed
 page never shows a site, or a confidential field, that the screen would not.
 """
 
@@ -10,9 +10,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from resorption.core.db import searches_planned_for_their_words
-from resorption.settlements import forms
+from resorption.settlements import filters, forms
 from resorption.settlements.access import access_site
-from resorption.settlements.models import Site
 from resorption.settlements.views import detail
 from resorption.settlements.views import list as site_list
 
@@ -23,12 +22,11 @@ PRINT_LIMIT = 1000
 @searches_planned_for_their_words
 def print_list(request: HttpRequest) -> HttpResponse:
     """Every site of the filtered list, in the list's order, up to PRINT_LIMIT, with the filters in words."""
-    user = request.user
-    form, _ = site_list.filter_form(request)
-    filters = form.cleaned_data
-    sites = site_list.filter_sites(Site.objects.visible_to(user), filters, tab=form.tab, user=user)
+    selection = filters.select_sites(request)
+    sites, form = selection.sites, selection.state.form
     summary = site_list.summarize(sites)
-    ordered = site_list.with_row_data(sites).order_by(*site_list.SORTS[filters.get("tri") or forms.Sort.UPDATED])
+    sort = filters.SORTS[selection.filters.get("tri") or forms.Sort.UPDATED]
+    ordered = site_list.with_row_data(sites).order_by(*sort)
     return render(
         request,
         "settlements/print/site_list.html",
@@ -37,7 +35,7 @@ def print_list(request: HttpRequest) -> HttpResponse:
             "summary": {key: value or 0 for key, value in summary.items()},
             "truncated": summary["sites"] > PRINT_LIMIT,
             "print_limit": PRINT_LIMIT,
-            "is_open_tab": form.tab == forms.Tab.OPEN,
+            "is_open_tab": selection.tab == forms.Tab.OPEN,
             "applied_filters": applied_filters(form),
             "back_url": f"{request.path.removesuffix('imprimer/')}?{request.GET.urlencode()}",
             "printed_at": timezone.localtime(),
