@@ -1248,6 +1248,16 @@ def can_report_site(user: User | AnonymousUser, place: "Commune | Located | None
     return can(user, "shantytown.report", commune=place)
 
 
+# §A.3 EXCLUDED_ROLES: the roles that follow no site (« sites suivis »).
+NOT_FOLLOWING_ROLES = frozenset({Role.INTERVENER, Role.EXTERNAL_OBSERVER})
+
+
+def can_follow_sites(user: User | AnonymousUser) -> bool:
+    """Whether the user may follow sites (star them, list them on his dashboard): everyone who lists sites but
+    interveners and external observers (§A.3). Which sites: those he sees (`Site.objects.visible_to`)."""
+    return user.is_authenticated and user.effective_role not in NOT_FOLLOWING_ROLES and can_list_sites(user)
+
+
 def can_export_sites(user: User | AnonymousUser) -> bool:
     """Whether the user may export sites; the export then holds the sites of `sites_q(user, "shantytown.export")`."""
     return can(user, "shantytown.export")

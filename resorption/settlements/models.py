@@ -885,3 +885,22 @@ class SiteActor(models.Model):
             elif value in SiteActorTheme.values:
                 labels.append(SiteActorTheme(value).label)
         return labels
+
+
+class FollowedSite(models.Model):
+    """A site a user follows (« sites suivis », §A.3 favourites): starred from the list or the site's page and listed
+    on his dashboard. Interveners and external observers follow no site (`permissions.can_follow_sites`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_sites", verbose_name="personne"
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="followers", verbose_name="site")
+    created_at = models.DateTimeField("suivi depuis le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "site suivi"
+        verbose_name_plural = "sites suivis"
+        constraints = [models.UniqueConstraint(fields=["user", "site"], name="followed_site_once_per_user")]
+
+    def __str__(self):
+        return f"{self.user} suit {self.site}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resorption.settlements.views import actors, close, detail, edit, history, list, printing, report
+from resorption.settlements.views import actors, close, detail, edit, following, history, list, printing, report
 
 app_name = "settlements"
 urlpatterns = [
@@ -8,10 +8,11 @@ urlpatterns = [
     path("<int:pk>/", detail.detail, name="detail"),
     path("<int:pk>/historique/", history.site_history, name="history"),
     # Each module lists its own routes: declare and update (edit), close and fix the status (close), site actors,
-    # « signaler un site » (report), print views (printing).
+    # « signaler un site » (report), print views (printing), « suivre ce site » (following).
     *edit.urlpatterns,
     *close.urlpatterns,
     *actors.urlpatterns,
     *report.urlpatterns,
     *printing.urlpatterns,
+    *following.urlpatterns,
 ]

@@ -129,8 +129,12 @@ def test_a_row_shows_the_site_at_a_glance(client, operator):
 
 
 def _row_of(html: str, site) -> str:
-    """The table row linking to `site`."""
-    rows = [row.split("</tr>")[0] for row in html.split("<tr>") if f'href="/sites/{site.pk}/"' in row]
+    """The table row linking to `site`, without its star (the user's own « suivre ce site » form)."""
+    rows = [
+        row.split("</tr>")[0].split('<td class="site-list__follow">')[0]
+        for row in html.split("<tr>")
+        if f'href="/sites/{site.pk}/"' in row
+    ]
     assert len(rows) == 1
     return rows[0]
 

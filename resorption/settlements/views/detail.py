@@ -8,13 +8,14 @@ from django.db import models
 from django.shortcuts import render
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 
 from resorption.accounts import permissions
 from resorption.core.dates import relative_time
-from resorption.settlements import confidential
+from resorption.settlements import confidential, following
 from resorption.settlements.access import access_site
 from resorption.settlements.actors import site_actors
 from resorption.settlements.completion import completion_percent, missing_criteria
@@ -155,7 +156,14 @@ def detail(request, pk: int):
     scope and missing look alike: 404. The number of queries does not depend on the number of owners, orientations or
     actors (tests/settlements/test_views.py)."""
     site = access_site(request.user, pk, shape="page")
-    return render(request, "settlements/site_detail.html", site_page_context(site, user=request.user))
+    context = site_page_context(site, user=request.user)
+    can_follow = permissions.can_follow_sites(request.user)
+    context |= {
+        "can_follow": can_follow,
+        "is_followed": can_follow and following.is_followed(request.user, site),
+        "follow_url": reverse("settlements:follow", kwargs={"pk": site.pk}) if can_follow else "",
+    }
+    return render(request, "settlements/site_detail.html", context)
 
 
 def site_page_context(site: Site, *, user) -> dict[str, Any]:

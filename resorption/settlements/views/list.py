@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.encoding import force_str
@@ -26,7 +27,7 @@ from resorption.core.db import searches_planned_for_their_words
 from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
 from resorption.core.prepared import PreparedQueries
-from resorption.settlements import filters, forms
+from resorption.settlements import filters, following, forms
 from resorption.settlements.enums import LivingConditionStatus, SiteStatus
 from resorption.settlements.models import STATUS_FIELDS, Site, simple_address
 from resorption.settlements.views.detail import STATUS_BADGES
@@ -93,7 +94,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
     summary = summary_of(sites, user=user, filters=cleaned)
     ordered = with_row_data(sites).order_by(*filters.SORTS[cleaned.get("tri") or forms.Sort.UPDATED])
     page = _CountedPaginator(ordered, PAGE_SIZE, count=summary["sites"]).get_page(request.GET.get("page"))
-    site_url = url_maker("settlements:detail", "pk")
+    can_follow = permissions.can_follow_sites(user)
     return render(
         request,
         "settlements/site_list.html",
@@ -103,10 +104,8 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "is_open_tab": tab == forms.Tab.OPEN,
             "tabs": _tabs(request.GET, tab),
             "summary": {key: value or 0 for key, value in summary.items()},
-            "rows": [
-                {"html": row_html(list_row(site, url=site_url(site["pk"])), is_open_tab=tab == forms.Tab.OPEN)}
-                for site in page
-            ],
+            "rows": _rows(request, page, is_open_tab=tab == forms.Tab.OPEN, can_follow=can_follow),
+            "can_follow": can_follow,
             "page": page,
             "pagination": pagination_links(request.GET, page),
             "filters_cache_key": state.key,
@@ -126,6 +125,22 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "can_report_site": permissions.can_report_site(user),
         },
     )
+
+
+def _rows(request: HttpRequest, page, *, is_open_tab: bool, can_follow: bool) -> list[dict]:
+    """The page's rows: each one's cells (`row_html`) and, for who may follow sites, its star (one query for the
+    page)."""
+    site_url = url_maker("settlements:detail", "pk")
+    rows = [{"html": row_html(list_row(site, url=site_url(site["pk"])), is_open_tab=is_open_tab)} for site in page]
+    if can_follow:
+        followed = following.followed_ids(request.user, (site["pk"] for site in page))
+        follow_url = url_maker("settlements:follow", "pk")
+        token, here = get_token(request), request.get_full_path()
+        for row, site in zip(rows, page, strict=True):
+            row["follow"] = following.follow_button_html(
+                follow_url=follow_url(site["pk"]), followed=site["pk"] in followed, csrf_token=token, next_url=here
+            )
+    return rows
 
 
 def summarize(sites: QuerySet[Site]) -> dict:
