@@ -17,6 +17,7 @@ urlpatterns = [
     path("demande-acces/structures/", requests.organization_options, name="access_request_organizations"),
     # Mon compte
     path("mon-compte/", profile.profile, name="profile"),
+    path("mon-compte/droits/", profile.rights, name="rights"),
     path("mon-compte/mot-de-passe/", profile.password_change, name="password_change"),
     path("mon-compte/notifications/", profile.preferences, name="preferences"),
     path("mon-compte/desactivation/", profile.deactivate, name="self_deactivate"),

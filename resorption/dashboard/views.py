@@ -1,20 +1,28 @@
 from django.shortcuts import render
 
 from resorption.accounts import permissions
-from resorption.accounts.enums import Option
-from resorption.core.navigation import MAIN_NAVIGATION
+from resorption.dashboard import selectors
+from resorption.settlements import following
 
 
 def index(request):
-    """The signed-in home: who I am for the platform (role, organisation, territories) and what I may do."""
+    """The signed-in home (§H.1): who I am for the platform, a card per part of the platform the user may use, the
+    figures of his main intervention area, and the sites he follows. Nothing that is not built is offered."""
     user = request.user
+    areas = list(permissions.intervention_areas(user))
+    can_list_sites = permissions.can_list_sites(user)
     return render(
         request,
         "dashboard/index.html",
         {
-            "areas": list(permissions.intervention_areas(user)),
-            "rights": permissions.rights_by_entity(user),
-            "option_labels": [label for value, label in Option.choices if value in user.options],
-            "sections": [item for item in MAIN_NAVIGATION if item.url_name != "dashboard:index"],
+            "areas": areas,
+            # The list opens there and the figures count there (`permissions.main_intervention_area`: the first area).
+            "main_area": areas[0] if areas else None,
+            "can_list_sites": can_list_sites,
+            "can_declare_site": permissions.can_declare_site(user),
+            "can_create_action": permissions.can_create_action(user),
+            "figures": selectors.area_figures(user) if can_list_sites else [],
+            "can_follow": permissions.can_follow_sites(user),
+            "followed": following.followed_sites(user),
         },
     )

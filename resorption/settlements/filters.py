@@ -146,7 +146,7 @@ class _FilterInputs:
 def _filter_inputs(request: HttpRequest) -> _FilterInputs:
     user = request.user
     visible = Site.objects.visible_to(user)
-    default_location = _main_area_location(user)
+    default_location = main_area_location(user)
     query = request.GET
     if "localisation" not in query and default_location:
         query = query.copy()
@@ -188,7 +188,7 @@ def _bound_filter_form(inputs: _FilterInputs) -> forms.SiteFilterForm:
     )
 
 
-def _main_area_location(user) -> str:
+def main_area_location(user) -> str:
     """The location filter value of the user's main intervention area ("" — every territory — for a national one)."""
     area = permissions.main_intervention_area(user)
     if area is None or area[0] == AreaType.NATION:

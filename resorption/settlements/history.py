@@ -8,6 +8,7 @@ saving (the journal of changes shows who and when).
 import datetime
 from dataclasses import dataclass
 
+from resorption.core.prepared import PreparedQueries
 from resorption.settlements.models import ClosingOrientation, Site, SiteOwner
 
 
@@ -37,3 +38,15 @@ def site_as_of(site_id: int, moment: datetime.datetime) -> SiteState:
         closing_orientations=list(orientations),
         incoming_site_ids=incoming,
     )
+
+
+_LATEST_VERSION = PreparedQueries(Site.history.model, size=1)
+
+
+def latest_site_version() -> int | None:
+    """The id of the latest site version (one row read from the end of the versions' primary key index): every
+    declaration, update, closing or deletion writes one, so caches of site data name the data they hold by it."""
+    found = _LATEST_VERSION.fetch(
+        "latest", lambda: Site.history.model.objects.order_by("-history_id").values_list("history_id", flat=True)[:1]
+    )
+    return found[0] if found else None

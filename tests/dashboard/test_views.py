@@ -52,10 +52,15 @@ def test_custom_areas_replace_the_organisation_ones(client):
     assert "Département : Gironde" not in html
 
 
+RIGHTS_URL = reverse("accounts:rights")
+
+
 def test_rights_list_what_the_role_and_options_allow_and_where(client):
+    """« Mes droits » (Mon compte), linked from the dashboard's role card."""
     user = UserFactory(options=[Option.CLOSE_SHANTYTOWN])
     client.force_login(user)
-    html = client.get(URL).content.decode()
+    assert f'href="{RIGHTS_URL}"' in client.get(URL).content.decode()
+    html = client.get(RIGHTS_URL).content.decode()
     assert "Fermer des sites" in html  # option tag
     assert "Déclarer la fermeture d&#x27;un site" in html  # granted by the option
     assert "Déclarer un site" not in html  # an opérateur without the option may not declare
@@ -71,7 +76,9 @@ def test_national_actor_reads_sites_everywhere(client):
     html = client.get(URL).content.decode()
     areas = html.split("Vos territoires d'intervention", 1)[1].split("</ul>", 1)[0]
     assert "France entière" in areas and "France entière :" not in areas
-    row = html.split("Voir la liste et la carte des sites", 1)[1].split("</tr>", 1)[0]
+    assert "En chiffres : France entière" in html
+    rights = client.get(RIGHTS_URL).content.decode()
+    row = rights.split("Voir la liste et la carte des sites", 1)[1].split("</tr>", 1)[0]
     assert "France entière" in row
 
 

@@ -7,13 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
 from resorption.accounts import permissions
-from resorption.accounts.enums import EmailSubscription
+from resorption.accounts.enums import EmailSubscription, Option
 from resorption.accounts.forms.profile import PasswordChangeForm, PreferencesForm, ProfileForm, SelfDeactivationForm
 from resorption.accounts.services import profile as services
 
 # The entries of the side menu, in order: (URL name, label).
 SECTIONS = (
     ("accounts:profile", "Mes informations"),
+    ("accounts:rights", "Mes droits"),
     ("accounts:password_change", "Mot de passe"),
     ("accounts:preferences", "Notifications par courriel"),
     ("accounts:self_deactivate", "Désactiver mon compte"),
@@ -57,6 +58,18 @@ def profile(request):
         )
     context = {"form": form, "account": user, "areas": list(permissions.intervention_areas(user))}
     return _render(request, "accounts/profile/profile.html", "accounts:profile", context)
+
+
+def rights(request):
+    """« Mes droits »: the role, its options and every feature the person may use, with where (the permission
+    engine's own words, `permissions.rights_by_entity`)."""
+    user = request.user
+    context = {
+        "account": user,
+        "rights": permissions.rights_by_entity(user),
+        "option_labels": [label for value, label in Option.choices if value in user.options],
+    }
+    return _render(request, "accounts/profile/rights.html", "accounts:rights", context)
 
 
 @sensitive_post_parameters("current_password", "new_password1", "new_password2")

@@ -26,9 +26,9 @@ from resorption.accounts import permissions
 from resorption.core.db import searches_planned_for_their_words
 from resorption.core.navigation import url_maker
 from resorption.core.pagination import pagination_links
-from resorption.core.prepared import PreparedQueries
 from resorption.settlements import filters, following, forms
 from resorption.settlements.enums import LivingConditionStatus, SiteStatus
+from resorption.settlements.history import latest_site_version
 from resorption.settlements.models import STATUS_FIELDS, Site, simple_address
 from resorption.settlements.views.detail import STATUS_BADGES
 
@@ -162,7 +162,7 @@ def summary_of(sites: QuerySet[Site], *, user, filters: dict) -> dict:
         "list-summary:"
         + hashlib.sha256(
             repr(
-                (permissions.visible_sites_key(user), shown, user.pk if reads_rights else None, _latest_site_version())
+                (permissions.visible_sites_key(user), shown, user.pk if reads_rights else None, latest_site_version())
             ).encode()
         ).hexdigest()
     )
@@ -178,17 +178,6 @@ def _comparable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return tuple(sorted(repr(_comparable(each)) for each in value))
     return getattr(value, "pk", value)
-
-
-_LATEST_VERSION = PreparedQueries(Site.history.model, size=1)
-
-
-def _latest_site_version() -> int | None:
-    """The id of the latest site version (one row read from the end of the versions' primary key index)."""
-    found = _LATEST_VERSION.fetch(
-        "latest", lambda: Site.history.model.objects.order_by("-history_id").values_list("history_id", flat=True)[:1]
-    )
-    return found[0] if found else None
 
 
 def _tab_filters(tab: str) -> tuple[str, ...]:
