@@ -8,6 +8,7 @@ urlpatterns = [
     path("sites/", include("resorption.settlements.urls")),
     path("sites/", include("resorption.journal.urls")),
     path("actions/", include("resorption.actions.urls")),
+    path("annuaire/", include("resorption.directory.urls")),
     path("notifications/", include("resorption.notifications.urls")),
 ]
 

@@ -113,6 +113,7 @@ SIGNED_IN_START = [
     "/sites/journal/messages-territoriaux/?departement=33",
     "/mon-compte/",
     "/notifications/",
+    "/annuaire/",
     "/administration/",
     "/territoires/recherche/?q=bordeaux",
 ]

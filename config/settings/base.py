@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "resorption.journal",
     "resorption.actions",
     "resorption.notifications",
+    "resorption.directory",
     "resorption.dashboard",
     "resorption.demo",
 ]

@@ -3,6 +3,7 @@
 Views, services and management commands fetch a protected object by its id only through an `access_*` function:
 
 - `access_user_account(actor, pk)` here: an account the actor may see in the administration;
+- `access_directory_user(viewer, pk)` here: a person shown in the directory (« Annuaire »);
 - `resorption.settlements.access.access_site(user, pk)`: a site the user sees;
 - `resorption.journal.access.access_journal_entry(user, pk)` and `access_territorial_message(user, pk)`: a journal
   entry or a territorial message the user may read.
@@ -24,6 +25,7 @@ their models.
 
 from collections.abc import Callable, Hashable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -93,3 +95,17 @@ def access_user_account(
     if base.model is not User:
         raise TypeError(f"access_user_account needs a User queryset, not one of {base.model.__name__}")
     return access_by_id(base.visible_to(actor, feature), pk, for_update=for_update)
+
+
+def access_directory_user(viewer: User | AnonymousUser, pk: object, *, queryset: UserQuerySet | None = None) -> User:
+    """The person `pk` as the directory shows him (« Annuaire », reference §F.1): every signed-in user may open the
+    card of anyone of `User.objects.in_directory()` — an active account of an active organisation, not anonymised —
+    whatever his own role and territory. An account outside the directory (new, deactivated, anonymised, of an
+    inactive organisation), a missing one, an id that is not one, and any viewer who has not signed in are the same
+    `Http404`. `queryset` gives the shape (`select_related`) of a `User` queryset."""
+    base = User.objects.all() if queryset is None else queryset
+    if base.model is not User:
+        raise TypeError(f"access_directory_user needs a User queryset, not one of {base.model.__name__}")
+    if not viewer.is_authenticated:
+        base = base.none()
+    return access_by_id(base.in_directory(), pk)

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from resorption.accounts.enums import (
@@ -105,6 +105,11 @@ class OrganizationQuerySet(models.QuerySet):
             return self.none()
         return self.filter(Q(search_name__contains=key) | Q(abbreviation__iexact=term.strip()))
 
+    def in_directory(self) -> "OrganizationQuerySet":
+        """The organisations of the directory (« Annuaire », reference §F.1): active, with at least one account of
+        `UserQuerySet.in_directory` — the one rule of who is shown, read from the people's side."""
+        return self.filter(Exists(User.objects.in_directory().filter(organization=OuterRef("pk"))), active=True)
+
 
 class Organization(LocatedMixin):
     name = models.CharField("nom", max_length=250)
@@ -153,6 +158,14 @@ class UserQuerySet(models.QuerySet):
         """Accounts that may sign in (`User.can_sign_in`): active accounts of active organisations (reference §B.5) —
         the people notifications, digests and pickers are drawn from."""
         return self.filter(status=UserStatus.ACTIVE, organization__active=True)
+
+    def in_directory(self) -> "UserQuerySet":
+        """The people shown in the directory (« Annuaire », reference §F.1) to every signed-in user, whatever his role
+        and territory: the accounts that may sign in (`can_sign_in`), never an anonymised one. A status rule, like
+        `can_sign_in`, not a rule of roles × territory: it lives here rather than in accounts.permissions, whose engine
+        leaves account status aside. An anonymised account is always deactivated; the check stays so that no future
+        reactivation path could list « Anonyme » again."""
+        return self.can_sign_in().filter(anonymized_at__isnull=True)
 
     def visible_to(self, viewer: "User", feature: str = "user.read") -> "UserQuerySet":
         """Accounts `viewer` may see with a `user.*` feature (rule in accounts.permissions)."""

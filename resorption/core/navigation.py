@@ -18,6 +18,7 @@ MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Tableau de bord", "dashboard:index"),
     NavItem("Sites", "settlements:list"),
     NavItem("Actions", "actions:list"),
+    NavItem("Annuaire", "directory:index"),
 )
 
 

@@ -54,6 +54,10 @@ def correspondent_account() -> dict:
     return {"pk": User.objects.get(email="correspondant-33@demo.test").pk}
 
 
+def correspondent_organization() -> dict:
+    return {"pk": User.objects.get(email="correspondant-33@demo.test").organization_id}
+
+
 def no_site() -> dict:
     return {"pk": 999_999_999}
 
@@ -95,12 +99,16 @@ KEY_PAGES: dict[str | None, list[KeyPage]] = {
         KeyPage("messages territoriaux", "journal:territorial"),
         KeyPage("centre de notifications", "notifications:list"),
         KeyPage("mon compte", "accounts:profile"),
+        KeyPage("mes droits", "accounts:rights"),
         # The correspondent reads the finances of the actions of his département, and the indicators of one he
         # neither pilots nor operates (no form: the values).
         KeyPage("liste des actions", "actions:list"),
         KeyPage("saisie d'une action", "actions:create"),
         KeyPage("fiche d'une action", "actions:detail", financed_action),
         KeyPage("indicateurs d'une action (lecture)", "actions:indicators", financed_action),
+        KeyPage("annuaire", "directory:index"),
+        KeyPage("fiche d'une structure de l'annuaire", "directory:organization", correspondent_organization),
+        KeyPage("fiche d'une personne de l'annuaire", "directory:person", correspondent_account),
     ],
     # An admin reads, under each journal message, who was notified of it; he updates the actions of his territory.
     "local-admin-33@demo.test": [

@@ -1,0 +1,173 @@
+"""The directory's reads (« Annuaire », reference §F.1): the organisations listed, searched and filtered, with what
+their cards show, and the places and types the filters offer.
+
+Who is listed is the accounts' rule, written once: `Organization.objects.in_directory()` (active, with at least one
+person of `User.objects.in_directory()`). Every query here has a fixed shape, so that a page costs the same number of
+queries whatever the number of organisations and people.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import NotSupportedError
+from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
+
+from resorption.accounts.enums import OrganizationCategory
+from resorption.accounts.models import Organization, OrganizationQuerySet, OrganizationType, User, UserQuerySet
+from resorption.core.text import normalize_search
+from resorption.territories.enums import TerritoryLevel
+from resorption.territories.location import Territories, located_in_q
+from resorption.territories.models import Departement
+
+SEARCH_MAX_WORDS = 10
+# The levels the territory filter offers, and how its values write them: `region-75`, `departement-33`.
+TERRITORY_LEVELS = (TerritoryLevel.REGION, TerritoryLevel.DEPARTEMENT)
+
+# People have no accent-free search column (organisations and territories have `search_name`): their names are folded
+# in SQL, as `normalize_search` folds text in Python. SQLite runs `normalize_search` itself, registered on each of its
+# connections (`fold_on_sqlite`, from `DirectoryConfig.ready`); PostgreSQL lower-cases after a TRANSLATE of the
+# accented Latin letters (U+00C0–U+024F) that fold to one ASCII letter, and of the separators, into spaces.
+# tests/directory/test_search.py checks that both agree with `normalize_search`.
+SQLITE_FOLD_FUNCTION = "resorption_fold"
+_TRANSLATED = {
+    char: normalize_search(char)
+    for char in map(chr, range(0xC0, 0x250))
+    if len(normalize_search(char)) == 1 and normalize_search(char).isascii() and normalize_search(char) != char.lower()
+} | dict.fromkeys("-'’_", " ")
+_FROM = "".join(_TRANSLATED)
+_TO = "".join(_TRANSLATED.values())
+
+
+class Folded(Func):
+    """A text expression lower-case and accent-free, hyphens and apostrophes as spaces: `normalize_search` in SQL.
+    On SQLite and PostgreSQL only (the project's databases)."""
+
+    arity = 1
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"Folded() is not written for {connection.vendor}")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{SQLITE_FOLD_FUNCTION}({sql})", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"LOWER(TRANSLATE({sql}, %s, %s))", (*params, _FROM, _TO)
+
+
+def _fold(value: str | None) -> str | None:
+    return None if value is None else normalize_search(value)
+
+
+def fold_on_sqlite(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: gives a new SQLite connection the function `Folded` calls."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_FOLD_FUNCTION, 1, _fold, deterministic=True)
+
+
+def search_words(term: str) -> list[str]:
+    """The words of a search, accents and case aside (at most `SEARCH_MAX_WORDS`)."""
+    return normalize_search(term).split()[:SEARCH_MAX_WORDS]
+
+
+def people_named(words: Iterable[str]) -> UserQuerySet:
+    """The people of the directory whose first and last names hold every word (accents and case aside)."""
+    people = User.objects.in_directory().alias(directory_name=Folded(Concat("first_name", Value(" "), "last_name")))
+    return people.filter(*(Q(directory_name__contains=word) for word in words))
+
+
+def parse_territory(value: str) -> Territories | None:
+    """The territory of a filter value (`region-75`, `departement-33`), or None."""
+    level, _, code = value.partition("-")
+    if level not in TERRITORY_LEVELS or not code:
+        return None
+    return Territories.of(level, [code])
+
+
+def directory_organizations(
+    *, term: str = "", territory: str = "", category: str = "", type_uid: str = ""
+) -> OrganizationQuerySet:
+    """The organisations of the directory narrowed by the filters, each optional:
+
+    - `term`: every word in the organisation's name, or the term in its acronym, or every word in the name of one of
+      its people (accents and case aside);
+    - `territory`: located in this région or département (`territories.location.located_in_q`: at it or below it;
+      an organisation of national scope is in no région);
+    - `category`, `type_uid`: of this category (`OrganizationCategory`), of this type (`OrganizationType.uid`)."""
+    organizations = Organization.objects.in_directory()
+    words = search_words(term)
+    if words:
+        by_name = Q(*(Q(search_name__contains=word) for word in words)) | Q(abbreviation__icontains=term.strip())
+        by_person = Exists(people_named(words).filter(organization=OuterRef("pk")))
+        organizations = organizations.filter(by_name | by_person)
+    where = parse_territory(territory)
+    if where is not None:
+        organizations = organizations.filter(located_in_q(where))
+    if category:
+        organizations = organizations.filter(type__category=category)
+    if type_uid:
+        organizations = organizations.filter(type__uid=type_uid)
+    return organizations
+
+
+def with_card_data(organizations: OrganizationQuerySet) -> OrganizationQuerySet:
+    """`organizations` in alphabetical order with what a card shows: the type, the place (one join per level) and the
+    number of people listed (`member_count`, a subquery per row: no GROUP BY over the organisation's columns)."""
+    members = (
+        User.objects.in_directory()
+        .filter(organization=OuterRef("pk"))
+        .order_by()
+        .values("organization")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        organizations.select_related("type", "region", "departement", "epci", "commune")
+        .annotate(member_count=Coalesce(Subquery(members), 0))
+        .order_by("search_name", "pk")
+    )
+
+
+def people_named_by_organization(organization_ids: list[int], words: list[str]) -> dict[int, list[User]]:
+    """For a search on a person's name: the people of these organisations whose name holds every word, by
+    organisation (one query)."""
+    if not organization_ids or not words:
+        return {}
+    found: dict[int, list[User]] = defaultdict(list)
+    people = (
+        people_named(words)
+        .filter(organization_id__in=organization_ids)
+        .only("pk", "first_name", "last_name", "organization_id")
+        .order_by("last_name", "first_name", "pk")
+    )
+    for person in people:
+        found[person.organization_id].append(person)
+    return found
+
+
+def territory_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The régions and the départements the territory filter offers, as grouped choices (one query)."""
+    departements = list(Departement.objects.order_by("code").values_list("code", "name", "region_id", "region__name"))
+    regions = sorted(
+        {(code, name) for _, _, code, name in departements}, key=lambda region: normalize_search(region[1])
+    )
+    return [
+        ("Régions", [(f"{TerritoryLevel.REGION}-{code}", name) for code, name in regions]),
+        (
+            "Départements",
+            [(f"{TerritoryLevel.DEPARTEMENT}-{code}", f"{name} ({code})") for code, name, _, _ in departements],
+        ),
+    ]
+
+
+def type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The organisation types the type filter offers, grouped by category (one query)."""
+    grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for uid, name, category in OrganizationType.objects.order_by("name_singular").values_list(
+        "uid", "name_singular", "category"
+    ):
+        grouped[category].append((uid, name))
+    return [(label, grouped[value]) for value, label in OrganizationCategory.choices if grouped[value]]

@@ -1,0 +1,131 @@
+"""The directory (« Annuaire », issue 11 item 5, reference §F.1): every signed-in user finds the organisations working
+on the platform and the people to contact in them, whatever his role and territory (no permission but being signed
+in, which `LoginRequiredMiddleware` ensures).
+
+- `/annuaire/`: the organisations of the directory, searched and filtered by the query string, 30 a page;
+- `/annuaire/<id>/`: an organisation, its intervention areas and its people; each view is counted (`DirectoryView`);
+- `/annuaire/personne/<id>/`: a person's card.
+"""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from resorption.accounts import permissions
+from resorption.accounts.access import access_by_id, access_directory_user
+from resorption.accounts.enums import AreaType, OrganizationCategory
+from resorption.accounts.models import InterventionArea, LocatedMixin, Organization, User
+from resorption.core.db import searches_planned_for_their_words
+from resorption.core.navigation import url_maker
+from resorption.core.pagination import pagination_links
+from resorption.directory import selectors
+from resorption.directory.forms import DirectoryFilterForm
+from resorption.directory.models import DirectoryView
+
+PAGE_SIZE = 30
+_CATEGORY_LABELS = dict(OrganizationCategory.choices)
+_ORGANIZATION_SHAPE = ("type", "region", "departement", "epci", "commune")
+
+
+def place_label(located: LocatedMixin) -> str:
+    """« Département : Gironde (33) », or « France entière »."""
+    if located.area_type == AreaType.NATION:
+        return located.territory_label
+    return f"{located.get_area_type_display()} : {located.territory_label}"
+
+
+@searches_planned_for_their_words
+def index(request: HttpRequest) -> HttpResponse:
+    """The organisations of the directory, in alphabetical order. A search on a person's name lists her organisation
+    with her name under it."""
+    form = DirectoryFilterForm.from_query(
+        request.GET, territories=selectors.territory_choices(), types=selectors.type_choices()
+    )
+    filters = form.cleaned_data
+    term = filters.get("q", "")
+    organizations = selectors.directory_organizations(
+        term=term,
+        territory=filters.get("territoire", ""),
+        category=filters.get("categorie", ""),
+        type_uid=filters.get("type", ""),
+    )
+    page = Paginator(selectors.with_card_data(organizations), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    named = selectors.people_named_by_organization([each.pk for each in shown], selectors.search_words(term))
+    organization_url = url_maker("directory:organization", "pk")
+    person_url = url_maker("directory:person", "pk")
+    return render(
+        request,
+        "directory/index.html",
+        {
+            "form": form,
+            "trail": [],
+            "page": page,
+            "pagination": pagination_links(request.GET, page),
+            "filtered": any(filters.values()),
+            "cards": [
+                {
+                    "organization": organization,
+                    "url": organization_url(organization.pk),
+                    "category": _CATEGORY_LABELS.get(organization.type.category, ""),
+                    "place": place_label(organization),
+                    "people": [(person.full_name, person_url(person.pk)) for person in named.get(organization.pk, [])],
+                }
+                for organization in shown
+            ],
+        },
+    )
+
+
+def organization(request: HttpRequest, pk: int) -> HttpResponse:
+    """An organisation of the directory: what it is, where it works, and its people with their contact details. An
+    organisation out of the directory (inactive, nobody active) is a 404. Each view is recorded for the statistics
+    (§F.1 `stats_directory_views`)."""
+    found = access_by_id(Organization.objects.in_directory().select_related(*_ORGANIZATION_SHAPE), pk)
+    members = (
+        User.objects.in_directory()
+        .filter(organization=found)
+        .only("first_name", "last_name", "email", "phone", "position", "role", "admin_role", "organization_id")
+        .order_by("last_name", "first_name", "pk")
+    )
+    areas = InterventionArea.objects.filter(organization=found).select_related(
+        "region", "departement", "epci", "commune"
+    )
+    DirectoryView.objects.create(organization=found, viewed_by=request.user)
+    person_url = url_maker("directory:person", "pk")
+    return render(
+        request,
+        "directory/organization.html",
+        {
+            "organization": found,
+            "trail": [("Annuaire", reverse("directory:index"))],
+            "category": _CATEGORY_LABELS.get(found.type.category, ""),
+            "place": place_label(found),
+            "areas": [place_label(area) for area in areas.order_by("-is_main_area", "area_type", "pk")],
+            "members": [{"person": member, "url": person_url(member.pk)} for member in members],
+        },
+    )
+
+
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person's card: role, position, organisation, contact details and intervention areas (his own when he has
+    custom areas, else his organisation's). Anyone out of the directory is a 404 (`access_directory_user`)."""
+    found = access_directory_user(
+        request.user,
+        pk,
+        queryset=User.objects.select_related(*(f"organization__{path}" for path in _ORGANIZATION_SHAPE)),
+    )
+    organization_url = reverse("directory:organization", kwargs={"pk": found.organization_id})
+    return render(
+        request,
+        "directory/person.html",
+        {
+            "person": found,
+            "organization": found.organization,
+            "organization_url": organization_url,
+            "trail": [("Annuaire", reverse("directory:index")), (found.organization.name, organization_url)],
+            "place": place_label(found.organization),
+            "areas": [place_label(area) for area in permissions.intervention_areas(found)],
+        },
+    )
