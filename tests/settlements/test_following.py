@@ -106,7 +106,9 @@ def test_htmx_swaps_the_star_in_place_on_the_page_and_in_the_list(client, corres
     assert not FollowedSite.objects.exists()
 
 
-@pytest.mark.parametrize("next_url", ["https://ailleurs.example/", "//ailleurs.example/x", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "next_url", ["https://ailleurs.example/", "//ailleurs.example/x", "javascript:alert(1)", "99999", "/a\x00b"]
+)
 def test_a_foreign_next_address_sends_back_to_the_site(client, correspondent, next_url):
     site = SiteFactory()
     client.force_login(correspondent)

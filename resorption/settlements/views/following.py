@@ -4,9 +4,9 @@ A plain form posted to the server (works without JavaScript: back to the page it
 swapped in place. The rules are in `settlements.following`.
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -22,10 +22,11 @@ def site_follow(request: HttpRequest, pk: int) -> HttpResponse:
     site = following.site_follow(user=request.user, site_id=pk, follow=follow)
     site_url = reverse("settlements:detail", kwargs={"pk": site.pk})
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}) or "\x00" in next_url:
+    # Back to a path of ours only (the page the star was on), never to another site nor to a view name.
+    if not _is_own_path(next_url, request):
         next_url = site_url
     if not request.htmx:
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     follow_url = reverse("settlements:follow", kwargs={"pk": site.pk})
     if request.POST.get("format") == "ligne":
         return HttpResponse(
@@ -37,6 +38,14 @@ def site_follow(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "settlements/includes/follow_button.html",
         {"site": site, "is_followed": follow, "follow_url": follow_url},
+    )
+
+
+def _is_own_path(url: str, request: HttpRequest) -> bool:
+    return (
+        url.startswith("/")
+        and "\x00" not in url
+        and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
     )
 
 
