@@ -7,6 +7,7 @@ urlpatterns = [
     path("territoires/", include("resorption.territories.urls")),
     path("sites/", include("resorption.settlements.urls")),
     path("sites/", include("resorption.journal.urls")),
+    path("carte/", include("resorption.maps.urls")),
     path("actions/", include("resorption.actions.urls")),
     path("annuaire/", include("resorption.directory.urls")),
     path("notifications/", include("resorption.notifications.urls")),

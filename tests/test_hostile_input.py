@@ -114,6 +114,8 @@ SIGNED_IN_START = [
     "/mon-compte/",
     "/notifications/",
     "/annuaire/",
+    # The map's data and panels are fetched by its script, not linked: the crawl starts on them.
+    "/carte/sites.json?statut=ouverts",
     "/administration/",
     "/territoires/recherche/?q=bordeaux",
 ]
@@ -440,7 +442,7 @@ def test_no_server_error_and_nothing_written_whatever_the_input(django_capture_o
                 f"/sites/{with_attachment.pk}/journal/",
                 f"/actions/{action_with_attachment.pk}/journal/",
             ]
-            start += [f"/sites/{closed.pk}/"] if closed else []
+            start += [f"/sites/{closed.pk}/", f"/carte/sites/{closed.pk}/"] if closed else []
         fuzzer = Fuzzer(role=role, client=client, done=done)
         for form in fuzzer.crawl(start):
             fuzzer.fuzz(form)

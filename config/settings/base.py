@@ -5,6 +5,7 @@ Every value that differs between deployments is read from an environment variabl
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "resorption.settlements",
     "resorption.journal",
     "resorption.actions",
+    "resorption.maps",
     "resorption.notifications",
     "resorption.directory",
     "resorption.dashboard",
@@ -209,7 +211,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-STATICFILES_DIRS = [BASE_DIR / "resorption" / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "resorption" / "static",
+    # The map's library, served from the files npm installs (`make install` runs `npm ci`; docs/decisions/0018-map.md).
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/leaflet.markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -259,8 +266,24 @@ MAILERS = {
     }
 }
 
-# Map tiles are an outside service: the URL is a setting (PLATFORM-NOTES).
-MAP_TILE_URL = env("MAP_TILE_URL", "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Map tiles are an outside service: the URL is a setting (PLATFORM-NOTES), IGN's « Plan IGN v2 » unless told
+# (OpenStreetMap: README). The CSP lets images come from the tiles' host and nowhere else (a `{s}` subdomain becomes
+# a wildcard); the map reads no other outside resource (docs/decisions/0018-map.md).
+MAP_TILE_URL = env(
+    "MAP_TILE_URL",
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+    "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
+)
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "© IGN – Plan IGN v2")
+if MAP_TILE_URL:
+    _tiles = urlsplit(MAP_TILE_URL)
+    if _tiles.scheme not in ("https", "http") or not _tiles.netloc:
+        raise ImproperlyConfigured(f"MAP_TILE_URL must be an http(s) URL template, got {MAP_TILE_URL!r}.")
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}"]
+# The national address API (BAN, e.g. https://api-adresse.data.gouv.fr/search/ or
+# https://data.geopf.fr/geocodage/search) searched by the map's place search, from the server; empty: the search
+# finds territories only (resorption/maps/geocoding.py).
+ADDRESS_API_URL = env("ADDRESS_API_URL", "")
 
 LOGGING = {
     "version": 1,

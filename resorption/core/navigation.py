@@ -17,6 +17,7 @@ class NavItem:
 MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Tableau de bord", "dashboard:index"),
     NavItem("Sites", "settlements:list"),
+    NavItem("Carte", "maps:index"),
     NavItem("Actions", "actions:list"),
     NavItem("Annuaire", "directory:index"),
 )

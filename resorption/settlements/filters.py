@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import Any
 
 from django.core.cache import caches
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -298,3 +299,11 @@ def _order_q(field: str, value: str) -> Q:
     if value == "inconnu":
         return Q(**{f"{field}__isnull": True})
     return Q(**{field: value == "oui", f"{field}__isnull": False})
+
+
+def comparable(value: Any) -> Any:
+    """A cleaned filter value as a part of a cache key: lists and sets sorted, model instances by their id (the
+    list's summary and the map's document are kept per filters)."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(sorted(repr(comparable(each)) for each in value))
+    return getattr(value, "pk", value)

@@ -90,6 +90,7 @@ KEY_PAGES: dict[str | None, list[KeyPage]] = {
     "correspondant-33@demo.test": [
         KeyPage("tableau de bord", "dashboard:index"),
         KeyPage("liste des sites", "settlements:list"),
+        KeyPage("carte des sites", "maps:index"),
         KeyPage("fiche d'un site", "settlements:detail", open_site),
         KeyPage("fiche d'un site fermé", "settlements:detail", closed_site),
         KeyPage("historique du site", "settlements:history", open_site),

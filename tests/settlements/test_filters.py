@@ -69,9 +69,11 @@ def test_the_list_and_its_printout_show_the_sites_select_sites_selects(client, n
     }
     printed_html = client.get(reverse("settlements:print_list"), query).content.decode()
     printed = {site.pk for site in sites if site.address in printed_html}
+    drawn = {row[0] for row in client.get(reverse("maps:sites"), query).json()["sites"]}
 
     assert listed == selected
     assert printed == selected
+    assert drawn == selected
 
 
 def test_the_queries_above_are_not_all_the_same_selection(national, sites):
