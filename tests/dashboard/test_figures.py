@@ -90,6 +90,7 @@ def test_the_dashboard_offers_what_the_role_may_do(client):
     assert "Déclarer un site" in html and "Saisir une action" in html
     main = html.split("<main", 1)[1]  # the cards, not the menu
     assert f'<a href="{reverse("directory:index")}">Annuaire</a>' in main  # every signed-in user reads the directory
+    assert f'<a href="{reverse("maps:index")}">Carte</a>' in main
 
     operator = UserFactory(role=Role.ASSOCIATION)  # no option: declares nothing
     client.force_login(operator)
