@@ -3,8 +3,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db import models
+from django.http import QueryDict
 from django.shortcuts import render
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
@@ -15,7 +17,7 @@ from django.utils.translation import get_language
 
 from resorption.accounts import permissions
 from resorption.core.dates import relative_time
-from resorption.settlements import confidential, following
+from resorption.settlements import confidential, following, forms
 from resorption.settlements.access import access_site
 from resorption.settlements.actors import site_actors
 from resorption.settlements.completion import completion_percent, missing_criteria
@@ -223,10 +225,26 @@ def public_sections_html(site: Site) -> str:
                 "living_conditions": [
                     _living_condition(site, section, names) for section, names in LIVING_CONDITIONS.items()
                 ],
+                "location": _location(site),
             },
         )
         caches["fragments"].set(key, html, PUBLIC_SECTIONS_SECONDS)
     return html
+
+
+def _location(site: Site) -> dict[str, Any]:
+    """The site's place for its small map (js/site-map.js) and the map page around its commune."""
+    query = QueryDict(mutable=True)
+    tab = forms.Tab.CLOSED if site.is_closed else forms.Tab.OPEN
+    query.update({"localisation": f"{forms.Location.COMMUNE}-{site.commune_id}", "statut": tab})
+    return {
+        "latitude": f"{site.latitude:.6f}",
+        "longitude": f"{site.longitude:.6f}",
+        "type": site.field_type,
+        "tiles_url": settings.MAP_TILE_URL,
+        "tiles_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "map_url": f"{reverse('maps:index')}?{query.urlencode()}",
+    }
 
 
 def _actor_rows(site: Site, actors: list[SiteActor], *, user) -> list[ActorRow]:

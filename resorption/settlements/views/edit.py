@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -327,6 +328,8 @@ def _render(request: HttpRequest, form: SiteForm, **context) -> HttpResponse:
         "stale_message": "",
         "datalist_id": site_form.DATALIST_ID,
         "owners_anchor": site_form.OWNERS_ANCHOR,
+        # The pin of the coordinates (js/site-map.js), under the longitude field.
+        "map_tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION},
         **context,
     }
     return render(request, "settlements/site_form.html", context)
