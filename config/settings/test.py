@@ -41,3 +41,10 @@ from config.settings.base import DATABASES, VAR_DIR  # noqa: E402
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # TEST_DB_NAME lets several test runs share a working tree (each its own file).
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / os.environ.get("TEST_DB_NAME", "test-db.sqlite3"))}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A commit of the test database does not wait for its write-ahead log to reach the disk: the browser and
+    # transactional tests commit and flush all the time, and no test is about surviving a crash of the server. The
+    # setting is the session's own (the server and other databases keep theirs).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
