@@ -11,6 +11,7 @@ urlpatterns = [
     path("actions/", include("resorption.actions.urls")),
     path("annuaire/", include("resorption.directory.urls")),
     path("notifications/", include("resorption.notifications.urls")),
+    path("activites/", include("resorption.activity.urls")),
 ]
 
 # French DSFR error pages (resorption/core/views.py); the CSRF refusal is settings.CSRF_FAILURE_VIEW.

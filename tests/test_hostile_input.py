@@ -116,6 +116,7 @@ SIGNED_IN_START = [
     "/annuaire/",
     # The map's data and panels are fetched by its script, not linked: the crawl starts on them.
     "/carte/sites.json?statut=ouverts",
+    "/activites/",
     "/administration/",
     "/territoires/recherche/?q=bordeaux",
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "resorption.maps",
     "resorption.notifications",
     "resorption.directory",
+    "resorption.activity",
     "resorption.dashboard",
     "resorption.demo",
 ]

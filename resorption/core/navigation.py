@@ -20,6 +20,7 @@ MAIN_NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Carte", "maps:index"),
     NavItem("Actions", "actions:list"),
     NavItem("Annuaire", "directory:index"),
+    NavItem("Activités", "activity:index"),
 )
 
 

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from resorption.accounts.models import User
+from resorption.notifications.catalogue import SiteDeclared
+from resorption.notifications.models import NotificationEvent
 from resorption.settlements.enums import (
     CensusStatus,
     ClosingCause,
@@ -572,4 +574,21 @@ def _create(spec: DemoSite, *, today: datetime.date, author: User | None) -> Sit
         orientation._history_user = author
         orientation.full_clean()
         orientation.save()
+    _record_declaration(site, author=author)
     return site
+
+
+def _record_declaration(site: Site, *, author: User | None) -> None:
+    """The event `site_declare` records (through its signal), for the activity feed to list the demo sites: written
+    here since the demo writes its sites as they stand (closed ones too), not through the services. Marked fanned out:
+    nobody is told of a demo site by email."""
+    moment = timezone.now()
+    NotificationEvent.objects.create(
+        kind=SiteDeclared.name,
+        object_id=site.pk,
+        actor=author,
+        commune_id=site.commune_id,
+        departement_id=site.commune.departement_id,
+        created_at=moment,
+        fanned_out_at=moment,
+    )

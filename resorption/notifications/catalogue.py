@@ -3,6 +3,9 @@
 Every rule of who is told keeps only people who may read what they are told about: a notification never reveals a
 site, or a targeted journal message (§A.6), to someone who could not open it. The rules about roles and territories
 come from `accounts.permissions` (`users_holding_q`, `journal_entry_readers_q`).
+
+Two kinds are recorded for the activity feed only (§F.2: a site's update, a person who joined): they tell nobody
+(`_FeedOnly`), and the fan-out handles them as any other kind.
 """
 
 from typing import Any
@@ -270,6 +273,41 @@ class SiteClosed(_TerritorySiteEvent):
         return {**super().context(obj), "closing_cause": obj.get_closing_cause_display()}
 
 
+class _FeedOnly(NotificationKind):
+    """An event recorded for the activity feed (§F.2) that tells nobody: its recipients rule designates nobody, so
+    `services.event_fan_out` — the same path for every kind — marks it fanned out without a delivery, an in-app
+    notification or an email. Hence no templates: nothing is ever rendered for it."""
+
+    category = None
+    email_template = ""
+    text_template = ""
+
+    @classmethod
+    def recipients(cls, obj: Any, users: QuerySet[User]) -> QuerySet[User]:
+        return users.none()
+
+
+@register
+class SiteUpdated(_FeedOnly):
+    """A site updated (§C.8), shown in the activity feed with what the update changed: its object is the site version
+    the update saved (`HistoricalSite.history_id`, compared with the version before it)."""
+
+    name = "site_updated"
+    label = "Mise à jour d'un site (historique des activités)"
+
+    @classmethod
+    def load(cls, object_id: int) -> Any | None:
+        return Site.history.filter(history_id=object_id).first()
+
+    @classmethod
+    def context(cls, obj: Any) -> dict[str, Any]:
+        return {"site_id": obj.id}
+
+    @classmethod
+    def url(cls, obj: Any) -> str:
+        return reverse("settlements:history", kwargs={"pk": obj.id})
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Site actors
 # ---------------------------------------------------------------------------------------------------------------------
@@ -317,3 +355,28 @@ class SiteActorAdded(NotificationKind):
     @classmethod
     def reply_to(cls, obj: SiteActor) -> list[str]:
         return [obj.created_by.email]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Accounts
+# ---------------------------------------------------------------------------------------------------------------------
+
+
+@register
+class UserActivated(_FeedOnly):
+    """A person activated her account (§B.4): « X de <structure> a rejoint la plateforme » in the activity feed."""
+
+    name = "user_activated"
+    label = "Nouvel utilisateur de la plateforme (historique des activités)"
+
+    @classmethod
+    def load(cls, object_id: int) -> User | None:
+        return User.objects.filter(pk=object_id).first()
+
+    @classmethod
+    def context(cls, obj: User) -> dict[str, Any]:
+        return {"person": obj}
+
+    @classmethod
+    def url(cls, obj: User) -> str:
+        return reverse("directory:person", kwargs={"pk": obj.pk})

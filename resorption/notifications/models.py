@@ -1,8 +1,10 @@
 """What the platform told whom (reference §D.4, §F.3): events, deliveries and in-app notifications.
 
-- `NotificationEvent`: something happened that people must be told about (a journal message posted, a site declared
-  or closed, a person added to a site's actors). A request only writes this row, in its own transaction; a task fans
-  it out after commit (`services.event_fan_out`), and sets `fanned_out_at` when done.
+- `NotificationEvent`: something happened on the platform (a journal message posted, a site declared, updated or
+  closed, a person added to a site's actors, a person who joined). A request only writes this row, in its own
+  transaction; a task fans it out after commit (`services.event_fan_out`) to the people to tell — nobody, for the
+  kinds only the activity feed reads — and sets `fanned_out_at` when done. The same rows are the activity feed
+  (`resorption.activity`), which filters them by place and by what each reader may see.
 - `Delivery`: who was told of an event, and how its email went — the record admins read under each journal message.
   The email itself is a row of the outbox (`emails.OutgoingEmail`), which delivers and retries it.
 - `Notification`: the same, as the person reads it in her notification centre (text, link, read or not).
@@ -40,6 +42,33 @@ class NotificationEvent(models.Model):
     )
     created_at = models.DateTimeField("survenu le", default=timezone.now)
     fanned_out_at = models.DateTimeField("destinataires notifiés le", null=True, blank=True)
+    # Where it happened, for lists of events by territory (the activity feed): a site's commune and its département,
+    # an action's département, the département (and commune) where a new person's organisation is located. Empty
+    # when the place is wider than a département (a régional or national organisation). Indexed with the date below.
+    commune = models.ForeignKey(
+        "territories.Commune",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name="commune",
+    )
+    departement = models.ForeignKey(
+        "territories.Departement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        verbose_name="département",
+    )
+    # What a site's update changed (`site_updated`; false for the other kinds), so that a list of events leaves out,
+    # in SQL, an update whose every change its reader may not see (§A.6, settlements/confidential.py): data anyone
+    # reading the site sees, justice procedures, owners. An update « sans modification » changed none.
+    changed_open_data = models.BooleanField("données non confidentielles modifiées", default=False)
+    changed_justice = models.BooleanField("procédures judiciaires modifiées", default=False)
+    changed_owners = models.BooleanField("propriétaires modifiés", default=False)
 
     objects = NotificationEventQuerySet.as_manager()
 
@@ -52,6 +81,10 @@ class NotificationEvent(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(fanned_out_at__isnull=True), name="notification_event_pending_idx"
             ),
+            # The activity feed: newest first, by a cursor on (date, id), over the nation or a territory.
+            models.Index(fields=["-created_at", "-id"], name="notification_event_recent_idx"),
+            models.Index(fields=["departement", "-created_at"], name="notification_event_dept_idx"),
+            models.Index(fields=["commune", "-created_at"], name="notification_event_commune_idx"),
         ]
 
     def __str__(self):

@@ -9,7 +9,8 @@ A class says, and only says:
 - `load(object_id)`: the object the event is about, with what the texts need, or None when it is gone (a journal
   message deleted before its event was fanned out is announced to nobody);
 - `recipients(users)`: who is told, as a filter on a queryset of active accounts of active organisations, from which
-  the author of the action is already removed. The rule must keep only people allowed to read the object;
+  the author of the action is already removed. The rule must keep only people allowed to read the object. The kinds
+  recorded for the activity feed only designate nobody (`catalogue._FeedOnly`);
 - `context(obj)` (shared by every recipient), `url(obj)` (the page the in-app notification leads to) and
   `reply_to(obj)`.
 

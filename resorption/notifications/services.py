@@ -3,11 +3,13 @@
 The flow, the same for every notification class of the registry:
 
 1. `event_record` — called by the receivers of the domain signals, inside the transaction of the change — writes one
-   `NotificationEvent` row and, once that transaction commits, enqueues `tasks.fan_out_notification`. The request
-   does nothing else: it never computes recipients nor talks to a mail server.
+   `NotificationEvent` row, with where it happened, and, once that transaction commits, enqueues
+   `tasks.fan_out_notification`. The request does nothing else: it never computes recipients nor talks to a mail
+   server. The same row is an item of the activity feed (`resorption.activity`).
 2. `event_fan_out` — the task — computes the recipients with a fixed number of queries, writes one `Delivery` and one
    in-app `Notification` per person (bulk inserts), and queues one outbox email per person who has not turned that
-   category off, so that a bad address never holds back the others; the outbox delivers and retries each email. It is
+   category off, so that a bad address never holds back the others; the outbox delivers and retries each email. A kind
+   recorded for the feed only designates nobody: its event is marked fanned out and nothing is sent. It is
    idempotent: an event fanned out once is never fanned out again (`fanned_out_at`, and unique (event, person)).
 3. `events_fan_out_pending` — a periodic sweep — fans out the events whose task failed or was lost.
 
@@ -43,11 +45,32 @@ TEXT_MAX_LENGTH = Notification._meta.get_field("text").max_length
 # ---------------------------------------------------------------------------------------------------------------------
 
 
-def event_record(*, kind: str, object_id: int, actor: User | None) -> NotificationEvent:
-    """Records that something people must be told about happened, in the caller's transaction, and fans it out by a
-    task once that transaction commits (nothing is told about a change that was rolled back)."""
+def event_record(
+    *,
+    kind: str,
+    object_id: int,
+    actor: User | None,
+    commune_id: str | None = None,
+    departement_id: str | None = None,
+    changed_open_data: bool = False,
+    changed_justice: bool = False,
+    changed_owners: bool = False,
+) -> NotificationEvent:
+    """Records that something happened, in the caller's transaction, and fans it out by a task once that transaction
+    commits (nothing is told about a change that was rolled back). `commune_id` and `departement_id` say where it
+    happened (the activity feed's territory filter); the `changed_*` flags what a site's update changed (see the
+    model)."""
     registry.get(kind)  # an unknown kind is a programming error: fail in the request, not in the task
-    event = NotificationEvent.objects.create(kind=kind, object_id=object_id, actor=actor)
+    event = NotificationEvent.objects.create(
+        kind=kind,
+        object_id=object_id,
+        actor=actor,
+        commune_id=commune_id,
+        departement_id=departement_id,
+        changed_open_data=changed_open_data,
+        changed_justice=changed_justice,
+        changed_owners=changed_owners,
+    )
     transaction.on_commit(lambda: _enqueue_fan_out(event.pk))
     return event
 

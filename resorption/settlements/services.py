@@ -338,6 +338,9 @@ def site_update(
         site.incoming_sites.set(incoming_sites)
     if owner_changes:
         owner_changes.apply(user=user)
+    # The version the update saved last: its own row, or the row `incoming_sites.set` wrote after it.
+    version_id = site.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    signals.site_updated.send(sender=Site, site=site, user=user, version_id=version_id, changed=tuple(changed))
     return site
 
 

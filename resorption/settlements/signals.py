@@ -11,6 +11,12 @@ from django.dispatch import Signal
 # A site was declared (`site_declare`). Arguments: `site`, `user` (who declared it).
 site_declared = Signal()
 
+# An open site was updated (`site_update`), with or without changes. Arguments: `site`, `user` (who updated it),
+# `version_id` (the `history_id` of the site version the update saved last, which `history.update_changes` compares
+# with the version before it), `changed` (the names of the fields it changed, "owners" and "incoming_sites" included;
+# empty for « mise à jour sans modification »).
+site_updated = Signal()
+
 # An open site was declared closed (`site_close`). Arguments: `site`, `user` (who closed it).
 site_closed = Signal()
 

@@ -110,6 +110,7 @@ KEY_PAGES: dict[str | None, list[KeyPage]] = {
         KeyPage("annuaire", "directory:index"),
         KeyPage("fiche d'une structure de l'annuaire", "directory:organization", correspondent_organization),
         KeyPage("fiche d'une personne de l'annuaire", "directory:person", correspondent_account),
+        KeyPage("historique des activités", "activity:index"),
     ],
     # An admin reads, under each journal message, who was notified of it; he updates the actions of his territory.
     "local-admin-33@demo.test": [

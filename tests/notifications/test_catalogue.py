@@ -60,7 +60,9 @@ def test_every_class_is_registered_under_its_name():
         "territorial_message_posted",
         "site_declared",
         "site_closed",
+        "site_updated",
         "site_actor_added",
+        "user_activated",
     ]
     with pytest.raises(KeyError):
         registry.get("unknown")

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from resorption.accounts import charter
+from resorption.accounts import charter, signals
 from resorption.accounts.enums import AccountEventKind, UserStatus
 from resorption.accounts.models import User, UserAccess
 from resorption.accounts.services.auth import user_accept_charter
@@ -226,6 +226,7 @@ def user_activate(*, token: str, password: str, accept_charter: bool, charter_ve
         organization.active = True
         organization.save(update_fields=["active"])
     account_event_record(user=user, actor=user, kind=AccountEventKind.ACTIVATED)
+    signals.user_activated.send(sender=User, user=user)
 
     email_queue(
         to=[user.email],

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from django.apps import apps
 from django.db.models import QuerySet
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,29 +24,23 @@ from django.utils.text import capfirst
 from resorption.core.prepared import PreparedQueries
 from resorption.settlements import confidential
 from resorption.settlements.access import access_site
+from resorption.settlements.history import (
+    OWNERS,
+    OWNERS_JOIN_WINDOW,
+    Change,
+    author_label,
+    incoming_site_names,
+    owner_changes,
+    site_changes,
+)
 from resorption.settlements.models import ClosingOrientation, Site, SiteOwner
-from resorption.settlements.services import BOOKKEEPING_FIELDS, EMPTY_VALUE, display_value
+from resorption.settlements.services import EMPTY_VALUE, display_value
 
-ANONYMIZED_AUTHOR = "Utilisateur anonymisé"
-UNKNOWN_AUTHOR = "Auteur inconnu"
-OWNER_LABEL = "Propriétaire"
-INCOMING_SITES = "incoming_sites"
 CLOSING_ORIENTATIONS = "closing_orientations"
 # What a closing says of each orientation (§C.6), in the order of the close form.
 ORIENTATION_FIELDS = [
     ClosingOrientation._meta.get_field(name) for name in ("people_affected", "households_affected", "message")
 ]
-# How long after a site version an owner's row, by the same person, still belongs to it (same transaction: far less).
-OWNERS_JOIN_WINDOW = datetime.timedelta(minutes=1)
-# The fields a version shows: the site's data, not the bookkeeping (as the stale-edit diff of services.py).
-DIFFED_FIELDS = [each for each in Site._meta.concrete_fields if each.name not in BOOKKEEPING_FIELDS]
-
-
-@dataclass(frozen=True)
-class Change:
-    label: str
-    old: str
-    new: str
 
 
 @dataclass
@@ -84,7 +77,7 @@ def site_history(request, pk: int):
     hidden = confidential.hidden_site_fields(user=request.user, commune=site.commune)
 
     records = _SITE_VERSIONS.fetch("page", _site_versions, site.pk)
-    incoming = _incoming_sites(records, user=request.user)
+    incoming = incoming_site_names(records, user=request.user)
     versions: list[Version] = []
     previous = None
     for _, group in groupby(records, key=lambda record: record.version):
@@ -92,17 +85,17 @@ def site_history(request, pk: int):
         first, last = rows[0], rows[-1]
         version = Version(
             moment=first.history_date,
-            author=_author(first.history_user),
+            author=author_label(first.history_user),
             author_id=first.history_user_id,
             created=first.history_type == "+",
             updated_at=last.updated_at,
         )
         if previous is not None:
-            version.changes = _site_changes(previous, last, incoming)
+            version.changes = site_changes(previous, last, incoming)
         versions.append(version)
         previous = last
 
-    if "owners" not in hidden:
+    if OWNERS not in hidden:
         _join_owners(versions, site_id=site.pk)
     _join_orientations(versions, site_id=site.pk)
 
@@ -139,66 +132,12 @@ def _versions_of_site_rows(model, site_id: int) -> QuerySet:
     return model.history.filter(site_id=site_id).select_related("history_user").order_by("history_date", "history_id")
 
 
-def _author(user) -> str:
-    if user is None:
-        return UNKNOWN_AUTHOR
-    if user.anonymized_at is not None:
-        return ANONYMIZED_AUTHOR
-    return user.full_name
-
-
-def _site_changes(before, after, incoming: dict[int, dict[int, str]]) -> dict[str, list[Change]]:
-    changes: dict[str, list[Change]] = {}
-    for site_field in DIFFED_FIELDS:
-        if getattr(before, site_field.attname) != getattr(after, site_field.attname):
-            changes[site_field.name] = [
-                Change(
-                    capfirst(str(site_field.verbose_name)),
-                    display_value(before, site_field),
-                    display_value(after, site_field),
-                )
-            ]
-    old, new = incoming.get(before.history_id, {}), incoming.get(after.history_id, {})
-    if set(old) != set(new):
-        label = capfirst(str(Site._meta.get_field(INCOMING_SITES).verbose_name))
-        changes[INCOMING_SITES] = [Change(label, _names(old), _names(new))]
-    return changes
-
-
-def _names(sites: dict[int, str]) -> str:
-    return ", ".join(sorted(sites.values())) or EMPTY_VALUE
-
-
-def _incoming_sites(records: list, *, user) -> dict[int, dict[int, str]]:
-    """history id → {site id: how to name it}, in two queries whatever the number of versions. A site the user may
-    not read is named by its number only."""
-    through = apps.get_model("settlements", "HistoricalSite_incoming_sites")
-    rows = list(through.objects.filter(history_id__in=[record.history_id for record in records]))
-    ids = {row.to_site_id for row in rows}
-    names = {
-        other.pk: other.display_name
-        for other in Site.objects.visible_to(user).filter(pk__in=ids).only("pk", "address", "name")
-    }
-    result: dict[int, dict[int, str]] = {}
-    for row in rows:
-        result.setdefault(row.history_id, {})[row.to_site_id] = names.get(row.to_site_id, f"site n° {row.to_site_id}")
-    return result
-
-
 def _join_owners(versions: list[Version], *, site_id: int) -> None:
     """Adds each owner's change to the site version saved by the same person just before it, or makes it a version
     of its own (an owner edited alone)."""
     records = _OWNER_VERSIONS.fetch("page", lambda hole: _versions_of_site_rows(SiteOwner, hole), site_id)
-    last_state: dict[int, Any] = {}
-    for record in records:
-        before = last_state.get(record.id)
-        old = _owner_label(before) if before is not None and before.history_type != "-" else EMPTY_VALUE
-        new = EMPTY_VALUE if record.history_type == "-" else _owner_label(record)
-        last_state[record.id] = record
-        if old == new:
-            continue
-        version = _version_for(versions, record)
-        version.changes.setdefault("owners", []).append(Change(OWNER_LABEL, old, new))
+    for record, change in owner_changes(records):
+        _version_for(versions, record).changes.setdefault(OWNERS, []).append(change)
 
 
 def _join_orientations(versions: list[Version], *, site_id: int) -> None:
@@ -242,12 +181,8 @@ def _version_for(versions: list[Version], record) -> Version:
                 return version
             break
     version = Version(
-        moment=record.history_date, author=_author(record.history_user), author_id=record.history_user_id
+        moment=record.history_date, author=author_label(record.history_user), author_id=record.history_user_id
     )
     versions.append(version)
     versions.sort(key=lambda item: item.moment)
     return version
-
-
-def _owner_label(record) -> str:
-    return f"{record.name or 'Nom inconnu'} ({record.get_owner_type_display()})"

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from resorption.accounts import signals
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import Charter, InterventionArea, Organization, OrganizationType, User
 from resorption.demo import actions, data, journal, sites
@@ -75,7 +76,7 @@ class Command(BaseCommand):
         return organization
 
     def _user(self, spec: data.DemoUser, organization: Organization, charter: Charter) -> None:
-        user, _ = User.objects.update_or_create(
+        user, created = User.objects.update_or_create(
             email=spec.email,
             defaults={
                 "first_name": spec.first_name,
@@ -94,3 +95,6 @@ class Command(BaseCommand):
         if not user.check_password(data.DEMO_PASSWORD):
             user.set_password(data.DEMO_PASSWORD)
             user.save(update_fields=["password"])
+        if created:
+            # Created active, as if she had used her activation link: the activity feed lists her as a newcomer.
+            signals.user_activated.send(sender=User, user=user)
