@@ -145,3 +145,27 @@ def test_months_before_keeps_the_day_or_takes_the_months_last():
     assert selectors._months_before(datetime.date(2026, 12, 3), 6) == datetime.date(2026, 6, 3)
     assert selectors._months_before(datetime.date(2026, 8, 31), 6) == datetime.date(2026, 2, 28)
     assert selectors._months_before(datetime.date(2026, 3, 15), 6) == datetime.date(2025, 9, 15)
+
+
+def test_the_latest_activities_are_the_first_of_the_users_feed(client, toulouse):
+    """The five latest items of the activity feed (the feed's own selection, so its audience rules): an operator of
+    Gironde does not see a site declared in Haute-Garonne."""
+    from resorption.activity.selectors import feed_page
+
+    operator = UserFactory(role=Role.ASSOCIATION)
+    declarer = UserFactory(role=Role.DIRECT_COLLABORATOR)
+    with_events = [SiteFactory(address=f"{number} rue des Activités") for number in range(1, 8)]
+    far = SiteFactory(commune=toulouse, address="9 chemin Lointain")
+    from resorption.settlements import signals
+
+    for site in [*with_events, far]:
+        signals.site_declared.send(sender=Site, site=site, user=declarer)
+    client.force_login(operator)
+
+    html = client.get(URL).content.decode()
+
+    feed = [activity.url for activity in feed_page(operator, size=5).activities]
+    assert len(feed) == 5
+    shown = re.findall(r'id="activite-\d+">.*?<a href="([^"]+)"', html, re.DOTALL)
+    assert shown == feed
+    assert "chemin Lointain" not in html
