@@ -62,7 +62,7 @@ from resorption.demo import sites as demo_sites
 from resorption.emails.models import EmailStatus, OutgoingEmail
 from resorption.journal.enums import Audience, EntryKind, HealthIntervention
 from resorption.journal.models import Attachment, JournalEntry, Tag
-from resorption.notifications.catalogue import JournalMessagePosted
+from resorption.notifications.catalogue import JournalMessagePosted, SiteClosed, SiteDeclared, SiteUpdated
 from resorption.notifications.models import Delivery, Notification, NotificationEvent
 from resorption.settlements.enums import (
     CensusStatus,
@@ -201,6 +201,7 @@ NATIONAL_ORGANIZATIONS = (
 )
 NATIONAL_USERS_SHARE = 0.005
 JOURNAL_EVENT_KIND = JournalMessagePosted.name
+SITE_DECLARED_KIND, SITE_UPDATED_KIND, SITE_CLOSED_KIND = SiteDeclared.name, SiteUpdated.name, SiteClosed.name
 # Organisation types of the audience « préfecture et DDETS » (journal.services.PREFECTURE_DDETS_TYPES).
 PREFECTURE_DDETS_TYPES = ("prefecture_departement", "ddets")
 _USER_STATUSES = {UserStatus.ACTIVE: 90, UserStatus.INACTIVE: 6, UserStatus.NEW: 4}
@@ -475,6 +476,7 @@ class _SiteRecord:
 
     pk: int
     code: str  # its département
+    commune_id: str
     label: str  # `Site.display_name`
     commune_name: str
     opened: datetime.datetime  # declared
@@ -561,6 +563,13 @@ def delete_seeded() -> int:
     for start in range(0, len(email_ids), BULK_SIZE):
         _delete(OutgoingEmail.objects.filter(pk__in=email_ids[start : start + BULK_SIZE]))
     _delete(NotificationEvent.objects.filter(pk__in=Subquery(events)))
+    version_ids = Site.history.model.objects.filter(id__in=Subquery(site_ids)).values("history_id")
+    _delete(
+        NotificationEvent.objects.filter(
+            kind__in=(SITE_DECLARED_KIND, SITE_CLOSED_KIND), object_id__in=Subquery(site_ids)
+        )
+    )
+    _delete(NotificationEvent.objects.filter(kind=SITE_UPDATED_KIND, object_id__in=Subquery(version_ids)))
     for model in (
         Attachment,
         JournalEntry.tags.through,
@@ -1177,6 +1186,7 @@ class _Seeder:
                     )
                 )
         historical_site.objects.bulk_create(versions, batch_size=BATCH_SIZE)
+        NotificationEvent.objects.bulk_create(_site_events(versions, sites), batch_size=BULK_SIZE)
         SiteOwner.objects.bulk_create([owner for owner, _, _ in owners])
         ClosingOrientation.objects.bulk_create([orientation for orientation, _, _ in orientations])
         SiteActor.objects.bulk_create(actors)
@@ -1200,6 +1210,7 @@ class _Seeder:
                 _SiteRecord(
                     pk=site.pk,
                     code=code,
+                    commune_id=site.commune_id,
                     label=site.display_name,
                     commune_name=plan["commune_name"],
                     opened=plan["moments"][0],
@@ -1391,6 +1402,8 @@ class _Journal:
                     actor=entry.author,
                     created_at=entry.created_at,
                     fanned_out_at=plan["told_at"],
+                    commune_id=plan["record"].commune_id,
+                    departement_id=plan["record"].code,
                 )
             )
         NotificationEvent.objects.bulk_create(events, batch_size=BULK_SIZE)
@@ -1818,6 +1831,38 @@ def _notification_text(entry: JournalEntry, record: _SiteRecord) -> str:
         f"{author.full_name} ({author.organization.name}) a publié {what} dans le journal du site {record.label}, "
         f"à {record.commune_name} ({record.code})."
     )[:500]
+
+
+def _site_events(versions: list, sites: list[Site]) -> list[NotificationEvent]:
+    """The activity feed's events of the sites' versions, as the services record them (notifications/receivers.py):
+    declared, updated (open data changed), closed — already fanned out, at the version's time, in the site's commune
+    and département."""
+    departements = dict(
+        Commune.objects.filter(pk__in={site.commune_id for site in sites}).values_list("pk", "departement")
+    )
+    closed = {site.pk for site in sites if site.status == SiteStatus.CLOSED}
+    last = {version.id: version for version in versions}  # a site's latest version: its closing when it is closed
+    events = []
+    for version in versions:
+        if version.history_type == "+":
+            kind, object_id, changed = SITE_DECLARED_KIND, version.id, False
+        elif version.id in closed and last[version.id] is version:
+            kind, object_id, changed = SITE_CLOSED_KIND, version.id, False
+        else:
+            kind, object_id, changed = SITE_UPDATED_KIND, version.history_id, True
+        events.append(
+            NotificationEvent(
+                kind=kind,
+                object_id=object_id,
+                actor_id=version.history_user_id,
+                created_at=version.history_date,
+                fanned_out_at=version.history_date,
+                commune_id=version.commune_id,
+                departement_id=departements[version.commune_id],
+                changed_open_data=changed,
+            )
+        )
+    return events
 
 
 def _history_row(row, moment: datetime.datetime, author_id: int, history_type: str = "+", **changed):

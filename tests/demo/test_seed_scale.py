@@ -523,6 +523,30 @@ class TestSeededDataSet(TestCase):
         busiest = Counter(entry.site_id for entry in entries).most_common(1)[0][1]
         assert busiest >= 20
 
+    def test_the_sites_versions_are_events_of_the_activity_feed(self):
+        """As the services record them: one « declared » per site, one « closed » per closed site, an « updated » per
+        other version (its id), each at the version's time and in the site's place, fanned out to nobody."""
+        events = list(NotificationEvent.objects.exclude(kind="journal_message_posted"))
+        versions = Site.history.model.objects.in_bulk(field_name="history_id")
+        sites = Site.objects.select_related("commune").in_bulk()
+
+        declared = [event for event in events if event.kind == "site_declared"]
+        closed = [event for event in events if event.kind == "site_closed"]
+        updated = [event for event in events if event.kind == "site_updated"]
+        assert sorted(event.object_id for event in declared) == sorted(sites)
+        assert sorted(event.object_id for event in closed) == sorted(
+            pk for pk, site in sites.items() if site.is_closed
+        )
+        assert len(declared) + len(closed) + len(updated) == len(versions)
+        for event in updated:
+            version = versions[event.object_id]
+            assert version.history_type == "~" and event.created_at == version.history_date
+            assert event.changed_open_data
+        for event in events:
+            site = sites[event.object_id] if event.kind != "site_updated" else sites[versions[event.object_id].id]
+            assert (event.commune_id, event.departement_id) == (site.commune_id, site.commune.departement_id)
+            assert event.fanned_out_at is not None
+
     def test_recent_messages_were_fanned_out_to_readers(self):
         notifications = list(Notification.objects.select_related("event", "user__organization"))
         entries = JournalEntry.objects.prefetch_related("target_users", "target_organizations").in_bulk()
@@ -531,8 +555,10 @@ class TestSeededDataSet(TestCase):
         )
 
         assert notifications
-        events = NotificationEvent.objects.all()
-        assert {event.kind for event in events} == {"journal_message_posted"}
+        events = NotificationEvent.objects.filter(kind="journal_message_posted")
+        assert events and all(
+            event.departement_id == entries[event.object_id].site.commune.departement_id for event in events
+        )
         for event in events:
             entry = entries[event.object_id]
             assert entry.deleted_at is None and entry.created_at >= first_day - datetime.timedelta(days=1)
