@@ -25,6 +25,11 @@ class Page:
     target_queries: int | None = None
     # The bench checks the plan of every query of the page for sequential scans of large tables.
     check_plans: bool = False
+    # Issue 11: pages outside the mix that must still answer within FLOOR_FACTOR × the floor's p95 under load, and
+    # a response size and an in-process time alone for the map's data.
+    floor_bound: bool = False
+    target_kb: int | None = None
+    target_server_ms: float | None = None
 
     def url(self, rng: random.Random, fixture: dict) -> str:
         if "{site}" in self.path:
@@ -97,10 +102,35 @@ NOTIFICATIONS = Page(
     "/notifications/",
     check_plans=True,
 )
-DASHBOARD = Page("dashboard", "Dashboard `/tableau-de-bord/`", "admin", "/tableau-de-bord/")
+DASHBOARD = Page("dashboard", "Dashboard `/tableau-de-bord/`", "admin", "/tableau-de-bord/", floor_bound=True)
 # Issue 10: the action list and page must meet the site list's and site page's targets under load.
 ACTION_LIST = Page("action_list", "Action list `/actions/` (national admin: every action)", "admin", "/actions/", 150)
 ACTION_PAGE = Page("action_page", "Action page `/actions/<id>/` (national admin)", "admin", "/actions/{action}/", 100)
+
+# Issue 11: the map, its data (national view of open sites), the dashboard above, the directory and the activity feed.
+MAP = Page("map", "Map page `/carte/` (national admin)", "admin", "/carte/", floor_bound=True)
+MAP_DATA = Page(
+    "map_data",
+    "Map data `/carte/sites.json` (national admin: every open site)",
+    "admin",
+    "/carte/sites.json",
+    floor_bound=True,
+    target_kb=300,
+    target_server_ms=50,
+    check_plans=True,
+)
+DIRECTORY = Page("directory", "Directory `/annuaire/` (national admin)", "admin", "/annuaire/", floor_bound=True)
+ACTIVITY = Page(
+    "activity",
+    "Activity feed `/activites/` (national admin)",
+    "admin",
+    "/activites/",
+    floor_bound=True,
+    check_plans=True,
+)
+ACTIVITY_LOCAL = Page(
+    "activity_local", "Activity feed `/activites/` (local operator)", "local", "/activites/", floor_bound=True
+)
 
 PAGES = [
     FLOOR,
@@ -117,6 +147,11 @@ PAGES = [
     DASHBOARD,
     ACTION_LIST,
     ACTION_PAGE,
+    MAP,
+    MAP_DATA,
+    DIRECTORY,
+    ACTIVITY,
+    ACTIVITY_LOCAL,
 ]
 BY_NAME = {page.name: page for page in PAGES}
 # The authenticated mix: what people's browsing looks like, site pages and lists first. Weights are shares of the

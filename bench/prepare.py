@@ -186,7 +186,7 @@ def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
     rng = random.Random(7)
     for page in PAGES:
         client = clients[page.account]
-        sql_ms, queries, total_ms, cpu_ms, slowest = [], [], [], [], (0.0, "", ())
+        sql_ms, queries, total_ms, cpu_ms, sizes, slowest = [], [], [], [], [], (0.0, "", ())
         failed = None
         timed: list[tuple[float, str, tuple]] = []
         for run in range(PROFILE_RUNS + WARMUP_RUNS):
@@ -214,6 +214,7 @@ def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
             queries.append(len(timed))
             total_ms.append(elapsed)
             cpu_ms.append(cpu)
+            sizes.append(len(response.content))
             slowest = max([slowest, *timed], key=lambda each: each[0])
         if failed or not cpu_ms:
             print(f"  {page.name}: {failed}", file=sys.stderr)
@@ -227,6 +228,7 @@ def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
             # CPU time of the Django process alone: what other work on the machine does not inflate.
             "app_cpu_ms": round(statistics.median(cpu_ms), 1),
             "slowest_query_ms": round(slowest[0], 1),
+            "kb": round(max(sizes) / 1024, 1),
         }
         if slowest[1].lstrip().upper().startswith("SELECT"):
             plan = explain(slowest[1], slowest[2])

@@ -145,7 +145,7 @@ printf '{"users": %s, "duration": "%s", "alone_duration": "%s", "workers": %s, "
   "$users" "$duration" "$alone_duration" "$workers" "$DATABASE_CONN_MAX_AGE" "$pin_used" "$server_prefix" \
   "$load_prefix" "${CACHE_URL:-(default)}" "${SESSION_STORE:-(default)}" >"$run_dir/settings.json"
 all_pages=(floor floor_page list_default list_local list_filtered list_closed list_search site_page history journal
-  notifications dashboard action_list action_page)
+  notifications dashboard action_list action_page map map_data directory activity activity_local)
 small_pages=(floor_page list_default list_filtered list_closed site_page journal)
 
 if [ -n "$small_db" ]; then
