@@ -129,11 +129,19 @@ def _new_recipients(kind: type[registry.NotificationKind], obj, event: Notificat
     return [user for user in designated if user.pk not in already]
 
 
+def _contact_url(actor: User | None) -> str:
+    if actor is None or not actor.can_sign_in or actor.anonymized_at is not None:
+        return ""
+    return settings.BASE_URL + reverse("directory:person", kwargs={"pk": actor.pk})
+
+
 def _tell(kind: type[registry.NotificationKind], obj, event: NotificationEvent, recipients: list[User]) -> None:
     shared = {
         **kind.context(obj),
         "actor": event.actor,
         "actor_organization": event.actor.organization if event.actor else None,
+        # « Contacter X » (§F.1): the author's card in the directory, while he is in it.
+        "contact_url": _contact_url(event.actor),
         "preferences_url": settings.BASE_URL + reverse("accounts:preferences"),
         "centre_url": settings.BASE_URL + reverse("notifications:list"),
     }

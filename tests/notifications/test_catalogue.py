@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from resorption.accounts.enums import EmailSubscription, Role
+from resorption.accounts.enums import EmailSubscription, Role, UserStatus
 from resorption.journal.enums import Audience, EntryKind
 from resorption.journal.services import journal_entry_delete, journal_entry_post
 from resorption.journal.territorial import territorial_message_post
@@ -139,6 +139,26 @@ def test_the_email_shows_the_author_the_tags_the_message_and_links_to_it(world, 
     assert link in message.body
     assert f'href="{link}"' in message.alternatives[0][0]
     assert f"{settings.BASE_URL}/mon-compte/notifications/" in message.body
+
+
+def test_the_email_offers_to_contact_the_author_through_the_directory(world, after_commit, settings, client):
+    """« Contacter X » (§F.1): the author's card in the directory, which the recipient may open."""
+    post(world, after_commit)
+
+    [message] = [message for message in mail.outbox if message.to == [world.departement_member.email]]
+    card = f"/annuaire/personne/{world.author.pk}/"
+    assert f"Contacter Alix Auteur (ses coordonnées dans l'annuaire) :\n{settings.BASE_URL}{card}" in message.body
+    assert f'href="{settings.BASE_URL}{card}">Contacter Alix Auteur</a>' in message.alternatives[0][0]
+    client.force_login(world.departement_member)
+    assert world.author.email in client.get(card).content.decode()
+
+
+def test_an_author_who_left_is_not_offered_as_a_contact(world, after_commit):
+    """Deactivated between his message and its fan-out: out of the directory, so no link to it."""
+    with after_commit():
+        journal_entry_post(user=world.author, site_id=world.site.pk, body="Dernier message.")
+        type(world.author).objects.filter(pk=world.author.pk).update(status=UserStatus.INACTIVE)
+    assert mail.outbox and all("Contacter" not in message.body for message in mail.outbox)
 
 
 def test_a_health_follow_up_links_to_its_tab(world, after_commit):

@@ -105,7 +105,7 @@ def test_the_bell_costs_one_query_whatever_the_number_of_notifications(client, u
     def notification_queries() -> tuple[int, int]:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(DASHBOARD).status_code == 200
-        about_notifications = [query for query in queries if "notifications_notification" in query["sql"]]
+        about_notifications = [query for query in queries if '"notifications_notification"' in query["sql"]]
         return len(queries), len(about_notifications)
 
     few = notification_queries()
