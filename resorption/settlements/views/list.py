@@ -135,11 +135,9 @@ def _rows(request: HttpRequest, page, *, is_open_tab: bool, can_follow: bool) ->
     if can_follow:
         followed = following.followed_ids(request.user, (site["pk"] for site in page))
         follow_url = url_maker("settlements:follow", "pk")
-        token, here = get_token(request), request.get_full_path()
+        button = following.follow_button_maker(csrf_token=get_token(request), next_url=request.get_full_path())
         for row, site in zip(rows, page, strict=True):
-            row["follow"] = following.follow_button_html(
-                follow_url=follow_url(site["pk"]), followed=site["pk"] in followed, csrf_token=token, next_url=here
-            )
+            row["follow"] = button(follow_url(site["pk"]), site["pk"] in followed)
     return rows
 
 
