@@ -16,9 +16,9 @@ about. Changes of an action's finances are never recorded.
 import datetime
 import operator
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from functools import reduce
+from functools import partial, reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -257,58 +257,45 @@ def _activities(user: User, events: list[NotificationEvent]) -> list[Activity]:
     activities = []
     for event in events:
         kind = _BY_EVENT_KIND[event.kind]
-        author = _author(event.actor)
+        # What every item says of its event: when, what, who did it.
+        item = partial(Activity, event_id=event.pk, kind=kind, moment=event.created_at, author=_author(event.actor))
         activity = None
         # An object gone or out of sight since the events were read is left out.
         if kind in (SITE_DECLARED, SITE_CLOSED) and event.object_id in sites:
-            activity = _site_activity(kind, event, sites[event.object_id], author)
+            activity = _site_activity(kind, sites[event.object_id], item)
         elif kind == SITE_UPDATED and site_of_version.get(event.object_id) in sites:
             site = sites[site_of_version[event.object_id]]
-            activity = Activity(
-                event_id=event.pk,
-                kind=kind,
-                moment=event.created_at,
+            activity = item(
                 title="Site mis à jour",
                 subject=_site_subject(site),
                 url=catalogue.SiteUpdated.url(site),
-                author=author,
                 changes=tuple(changes.get(event.object_id, ())),
             )
         elif kind == SITE_MESSAGE and event.object_id in entries:
             entry = entries[event.object_id]
-            activity = Activity(
-                event_id=event.pk,
-                kind=kind,
-                moment=event.created_at,
+            activity = item(
                 title="Suivi sanitaire" if entry.kind == EntryKind.HEALTH else "Message dans le journal d'un site",
                 subject=_site_subject(entry.site),
                 url=catalogue.JournalMessagePosted.url(entry),
-                author=author,
                 details=() if entry.is_public else ("Message ciblé",),
                 body=entry.body,
             )
         elif kind == ACTION_MESSAGE and event.object_id in action_entries:
             entry = action_entries[event.object_id]
-            activity = Activity(
-                event_id=event.pk,
-                kind=kind,
-                moment=event.created_at,
+            activity = item(
                 title="Message dans le journal d'une action",
                 subject=f"{entry.action.name} — {entry.action.departement}",
                 url=catalogue.ActionMessagePosted.url(entry),
-                author=author,
                 details=() if entry.is_public else ("Message ciblé",),
                 body=entry.body,
             )
         elif kind == NEW_USER and event.object_id in newcomers:
             person = newcomers[event.object_id]
-            activity = Activity(
-                event_id=event.pk,
-                kind=kind,
-                moment=event.created_at,
+            activity = item(
                 title="Nouvel utilisateur",
                 subject=f"{person.full_name} de {person.organization.name} a rejoint la plateforme",
                 url=catalogue.UserActivated.url(person),
+                author="",  # the newcomer himself
             )
         if activity is not None:
             activities.append(activity)
@@ -327,28 +314,20 @@ def _site_subject(site: Site) -> str:
     return f"{site.display_name} — {site.commune}"
 
 
-def _site_activity(kind: FeedKind, event: NotificationEvent, site: Site, author: str) -> Activity:
+def _site_activity(kind: FeedKind, site: Site, item: Callable[..., Activity]) -> Activity:
     if kind == SITE_DECLARED:
-        return Activity(
-            event_id=event.pk,
-            kind=kind,
-            moment=event.created_at,
+        return item(
             title="Nouveau site déclaré",
             subject=_site_subject(site),
             url=catalogue.SiteDeclared.url(site),
-            author=author,
         )
     details = (f"Cause : {site.get_closing_cause_display()}",) if site.closing_cause else ()
     if site.closed_with_solutions:
         details = (*details, "Résorbé définitivement")
-    return Activity(
-        event_id=event.pk,
-        kind=kind,
-        moment=event.created_at,
+    return item(
         title="Site fermé",
         subject=_site_subject(site),
         url=catalogue.SiteClosed.url(site),
-        author=author,
         details=details,
     )
 
