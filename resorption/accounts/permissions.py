@@ -31,7 +31,7 @@ rights of an account that is not active yet.
 
 import enum
 import operator
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
 from typing import Any, Protocol
@@ -47,6 +47,7 @@ from resorption.territories.location import (
     located_at_q,
     located_in_q,
     place_in,
+    placed_in_q,
     sites_in_q,
 )
 from resorption.territories.models import Commune, Departement, Epci
@@ -896,6 +897,22 @@ def visible_sites_q(user: User | AnonymousUser, commune_path: str = "commune") -
     return sites_q(user, SITE_READING, commune_path)
 
 
+def placed_location_q(grant: Grant) -> Q:
+    """Rows that record a site's place in their own `commune` and `departement` columns (the activity's events) on a
+    site the grant covers: the rule of `location_q`, read on those columns (`territories.location.placed_in_q`)."""
+    if not grant.allowed:
+        return Q(pk__in=[])
+    if grant.national:
+        return Q()
+    return placed_in_q(grant.areas.territories)
+
+
+def site_events_q(user: User | AnonymousUser, feature: str = SITE_READING) -> Q:
+    """Events about a site (placed at the site's place, `placed_location_q`) on which the user holds `feature`: by
+    default the sites he sees (`visible_sites_q`)."""
+    return placed_location_q(resolve(user, feature))
+
+
 def visible_sites_key(user: User | AnonymousUser) -> str:
     """A text that is the same for two users exactly when `visible_sites_q` gives them the same sites: to share
     what is derived from the visible sites alone (the list's département filter, the compiled query of
@@ -965,17 +982,18 @@ def actions_key(user: User | AnonymousUser, feature: str = "action.read") -> str
     return repr((sorted(grant.areas.departements), involvement))
 
 
-def _holding_q(model: type[Model] | None, path: str, value: Any) -> Q:
+def _holding_q(model: type[Model] | None, path: str, value: Any, *, pk_path: str = "pk") -> Q:
     """Rows whose relation `path` holds `value` (`value` may be a `__in` list when `path` ends with `__in`). On a
     many-to-many relation of `model`, an IN over its through table, which is indexed by the related side: the filter
-    then joins nothing, returns each row once and needs no DISTINCT (issue 8, index-backed visibility)."""
+    then joins nothing, returns each row once and needs no DISTINCT (issue 8, index-backed visibility). `pk_path`:
+    where the queried rows hold the id of a `model` row (its primary key when the queried model is `model`)."""
     field_name, _, lookup = path.partition("__")
     if model is not None:
         field = model._meta.get_field(field_name)
         if isinstance(field, ManyToManyField):
             through: Any = field.remote_field.through
             related = field.m2m_reverse_field_name() + (f"__{lookup}" if lookup else "")
-            return Q(pk__in=through.objects.filter(**{related: value}).values(field.m2m_field_name()))
+            return Q(**{f"{pk_path}__in": through.objects.filter(**{related: value}).values(field.m2m_field_name())})
     return Q(**{path: value})
 
 
@@ -993,22 +1011,57 @@ def journal_entries_q(
     or written by him, or targeting him or his organisation, or on a site where he holds
     `shantytown_comment.listPrivate`. With `model` (the queried model), many-to-many target paths are matched by an
     IN over their through tables, and the result holds each entry once."""
+    return _journal_messages_q(
+        user,
+        located=lambda grant: location_q(grant, commune_path),
+        public_path=public_path,
+        author_path=author_path,
+        targeting=lambda value, organization: (
+            _holding_q(model, target_users_path, value) | _holding_q(model, target_organizations_path, organization)
+        ),
+    )
+
+
+def journal_events_q(user: User | AnonymousUser, *, entry_model: type[Model]) -> Q:
+    """Events of journal messages (`notifications.NotificationEvent`, kind « journal_message_posted ») whose message
+    the user may read: the rule of `journal_entries_q`, read on the event's own columns — its place
+    (`placed_location_q`), `is_public`, its actor (the author) — and on the message's target tables by the event's
+    `object_id` (`entry_model`: the journal's message model). Whether the message was deleted since is the caller's
+    to check."""
+    return _journal_messages_q(
+        user,
+        located=placed_location_q,
+        public_path="is_public",
+        author_path="actor",
+        targeting=lambda value, organization: (
+            _holding_q(entry_model, "target_users", value, pk_path="object_id")
+            | _holding_q(entry_model, "target_organizations", organization, pk_path="object_id")
+        ),
+    )
+
+
+def _journal_messages_q(
+    user: User | AnonymousUser,
+    *,
+    located: Callable[[Grant], Q],
+    public_path: str,
+    author_path: str,
+    targeting: Callable[[int, int | None], Q],
+) -> Q:
+    """The rule of §A.6 for journal messages, whatever rows carry them: `located(grant)` filters the rows on a site
+    the grant covers, `targeting(user id, organisation id)` the rows of a message addressed to that person or
+    organisation."""
     if not user.is_authenticated:
         return Q(pk__in=[])
-    readable = location_q(resolve(user, "shantytown_comment.list"), commune_path)
+    readable = located(resolve(user, "shantytown_comment.list"))
     private = resolve(user, "shantytown_comment.listPrivate")
-    addressed = (
-        Q(**{public_path: True})
-        | Q(**{author_path: user.pk})
-        | _holding_q(model, target_users_path, user.pk)
-        | _holding_q(model, target_organizations_path, user.organization_id)
-    )
+    addressed = Q(**{public_path: True}) | Q(**{author_path: user.pk}) | targeting(user.pk, user.organization_id)
     if private.allowed and private.national:
         # Every entry he reads. Not `addressed | location_q(...)`: a national `location_q` is the empty `Q()`, which
         # Django drops from an OR instead of reading it as "everything".
         return readable
     if private.allowed:
-        addressed |= location_q(private, commune_path)
+        addressed |= located(private)
     return readable & addressed
 
 

@@ -2,14 +2,16 @@
 first, from the one record of events the services write (`notifications.NotificationEvent`, through the domain
 signals) — never a union of tables computed at read time.
 
-Who sees an event is decided in SQL, per kind, on the events query (an EXISTS on its object), by the rule of the
-page the event leads to (`accounts.permissions`): a declared, updated or closed site among `Site.objects.visible_to`;
-a message among the journal's `alive().readable_by` (a targeted message reaches only its audience, a deleted one
-nobody); a message of an action's journal among `ActionEntry.objects.alive().readable_by`; a new person among the
-directory's people. An update whose every change the reader may not see (justice procedures, owners:
-settlements/confidential.py) is left out; the others show their changes without the confidential ones
-(`settlements.history.update_changes`). So a page of 20 is 20 items the reader may see, and its queries do not grow
-with the number of events: one for the events, then a fixed number per kind on the page to load what they are
+Who sees an event is decided in SQL, per kind, on the events query, by the rule of the page the event leads to
+(`accounts.permissions`), read where possible on the event's own columns — the site it is about, that site's place
+(kept the site's place when a site moves) and whether a message was public: a declared, updated or closed site that
+the user sees (`site_events_q`, the rule of `Site.objects.visible_to`); a journal message he may read
+(`journal_events_q`, the rule of the journal's `readable_by`: a targeted message reaches only its audience) and not
+deleted; a message of an action's journal among `ActionEntry.objects.alive().readable_by`; a new person among the
+directory's people (an EXISTS on the object). An update whose every change the reader may not see (justice
+procedures, owners: settlements/confidential.py) is left out; the others show their changes without the confidential
+ones (`settlements.history.update_changes`). So a page of 20 is 20 items the reader may see, and its queries do not
+grow with the number of events: one for the events, then a fixed number per kind on the page to load what they are
 about. Changes of an action's finances are never recorded.
 """
 
@@ -105,15 +107,22 @@ class Cursor:
 
 
 def visible_events_q(user: User, kinds: Iterable[FeedKind] = FEED_KINDS) -> Q:
-    """Events of these kinds that the user may see, each kind by the rule of what it is about."""
+    """Events of these kinds that the user may see, each kind by the rule of what it is about. Events about a site
+    are decided on their own columns (their site, its place, whether a message was public: `permissions.site_events_q`,
+    `journal_events_q`), which the database reads along the (date, id) index without building the set of every
+    site, version or message the user may read first."""
     conditions = []
     for kind in kinds:
         if kind in (SITE_DECLARED, SITE_CLOSED):
-            visible = _one_of(Site.objects.visible_to(user))
+            visible = _ABOUT_A_SITE & permissions.site_events_q(user)
         elif kind == SITE_UPDATED:
             visible = _readable_updates_q(user)
         elif kind == SITE_MESSAGE:
-            visible = _one_of(JournalEntry.objects.alive().readable_by(user))
+            visible = (
+                _ABOUT_A_SITE
+                & permissions.journal_events_q(user, entry_model=JournalEntry)
+                & ~_one_of(JournalEntry.objects.filter(deleted_at__isnull=False))
+            )
         elif kind == ACTION_MESSAGE:
             visible = _one_of(ActionEntry.objects.alive().readable_by(user))
         else:
@@ -122,11 +131,14 @@ def visible_events_q(user: User, kinds: Iterable[FeedKind] = FEED_KINDS) -> Q:
     return reduce(operator.or_, conditions, Q(pk__in=[]))
 
 
+# An event about a site that still exists (the event's `site` is emptied if it went).
+_ABOUT_A_SITE = Q(site__isnull=False)
+
+
 def _one_of(objects: QuerySet, outer: str = "object_id") -> Exists:
-    """The event's object (the row's `outer` id) is among `objects` — a visibility rule's queryset: an EXISTS on the
-    object's primary key, which the database checks event by event along the (date, id) index until the page is
-    full, rather than listing every visible object first. It fetches nothing: the access rule of the project
-    (tests/test_access_only.py) is about fetching an object by its id."""
+    """The event's object (the row's `outer` id) is among `objects`: an EXISTS on the object's primary key. It
+    fetches nothing: the access rule of the project (tests/test_access_only.py) is about fetching an object by its
+    id."""
     return Exists(objects.filter(pk=OuterRef(outer)))
 
 
@@ -141,17 +153,11 @@ def _readable_updates_q(user: User) -> Q:
     """Updates of sites the user sees that changed something he may see: data of the site anyone reading it sees, or
     justice procedures or owners on a site where he holds their feature (`CONFIDENTIAL_DATA`, the rule of
     `confidential.hidden_site_fields`)."""
-    sites = Site.objects.visible_to(user)
     readable = Q(changed_open_data=True)
     for flag, data in _CONFIDENTIAL_FLAGS.items():
-        holding = sites.filter(permissions.sites_q(user, permissions.CONFIDENTIAL_DATA[data].feature))
-        readable |= Q(**{flag: True}) & _version_of_one_of(holding)
-    return _version_of_one_of(sites) & readable
-
-
-def _version_of_one_of(sites: QuerySet[Site]) -> Exists:
-    """The event names a version (`history_id`) of one of these sites: what a `site_updated` event names."""
-    return Exists(Site.history.filter(history_id=OuterRef("object_id")).filter(_one_of(sites, outer="id")))
+        holding = permissions.site_events_q(user, permissions.CONFIDENTIAL_DATA[data].feature)
+        readable |= Q(**{flag: True}) & holding
+    return _ABOUT_A_SITE & permissions.site_events_q(user) & readable
 
 
 def territory_q(location: str) -> Q:
@@ -246,7 +252,9 @@ def _activities(user: User, events: list[NotificationEvent]) -> list[Activity]:
     for event in events:
         ids[_BY_EVENT_KIND[event.kind]].append(event.object_id)
 
-    site_of_version = _sites_of_versions(ids[SITE_UPDATED]) if ids[SITE_UPDATED] else {}
+    site_of_version = {
+        event.object_id: event.site_id for event in events if _BY_EVENT_KIND[event.kind] == SITE_UPDATED
+    }
     site_ids = {*ids[SITE_DECLARED], *ids[SITE_CLOSED], *site_of_version.values()}
     sites = _sites(user, site_ids) if site_ids else {}
     changes = update_changes(ids[SITE_UPDATED], user=user, sites=sites) if ids[SITE_UPDATED] else {}
@@ -330,11 +338,6 @@ def _site_activity(kind: FeedKind, site: Site, item: Callable[..., Activity]) ->
         url=catalogue.SiteClosed.url(site),
         details=details,
     )
-
-
-def _sites_of_versions(version_ids: list[int]) -> dict[int, int]:
-    """version (history id) → its site's id."""
-    return dict(Site.history.filter(history_id__in=version_ids).order_by().values_list("history_id", "id"))
 
 
 def _sites(user: User, site_ids: Collection[int]) -> dict[int, Site]:

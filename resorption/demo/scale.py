@@ -1404,6 +1404,8 @@ class _Journal:
                     fanned_out_at=plan["told_at"],
                     commune_id=plan["record"].commune_id,
                     departement_id=plan["record"].code,
+                    site_id=entry.site_id,
+                    is_public=entry.is_public,
                 )
             )
         NotificationEvent.objects.bulk_create(events, batch_size=BULK_SIZE)
@@ -1859,6 +1861,7 @@ def _site_events(versions: list, sites: list[Site]) -> list[NotificationEvent]:
                 fanned_out_at=version.history_date,
                 commune_id=version.commune_id,
                 departement_id=departements[version.commune_id],
+                site_id=version.id,
                 changed_open_data=changed,
             )
         )

@@ -587,6 +587,7 @@ def _record_declaration(site: Site, *, author: User | None) -> None:
         kind=SiteDeclared.name,
         object_id=site.pk,
         actor=author,
+        site=site,
         commune_id=site.commune_id,
         departement_id=site.commune.departement_id,
         created_at=moment,

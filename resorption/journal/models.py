@@ -207,7 +207,11 @@ class JournalEntry(Message):
         verbose_name = "message du journal"
         verbose_name_plural = "messages du journal"
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["site", "-created_at"], name="journal_entry_site_created_idx")]
+        indexes = [
+            models.Index(fields=["site", "-created_at"], name="journal_entry_site_created_idx"),
+            # The few deleted messages: the activity feed leaves their events out (activity/selectors.py).
+            models.Index(fields=["id"], condition=Q(deleted_at__isnull=False), name="journal_entry_deleted_idx"),
+        ]
         constraints = [
             *message_constraints("journal_entry"),
             models.CheckConstraint(

@@ -69,6 +69,20 @@ class NotificationEvent(models.Model):
     changed_open_data = models.BooleanField("données non confidentielles modifiées", default=False)
     changed_justice = models.BooleanField("procédures judiciaires modifiées", default=False)
     changed_owners = models.BooleanField("propriétaires modifiés", default=False)
+    # The site the event is about — declared, updated, closed, one of its actors, a message of its journal — so that a
+    # list of events decides who may see it from the event's own columns, without reading its object: the event's
+    # place above is its site's place, kept so when a site moves (`receivers.on_site_updated`).
+    site = models.ForeignKey(
+        "settlements.Site",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="site",
+    )
+    # A message (of a site's or an action's journal) addressed to every reader of its journal, as the message's own
+    # `is_public` (an audience never changes once posted); true for the other kinds.
+    is_public = models.BooleanField("message public", default=True)
 
     objects = NotificationEventQuerySet.as_manager()
 

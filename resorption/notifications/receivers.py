@@ -11,20 +11,26 @@ from resorption.accounts.signals import user_activated
 from resorption.actions.signals import action_entry_posted
 from resorption.journal.signals import journal_entry_posted, territorial_message_posted
 from resorption.notifications import catalogue, services
+from resorption.notifications.models import NotificationEvent
 from resorption.settlements.confidential import JUSTICE_FIELDS, OWNER_FIELDS
 from resorption.settlements.signals import site_actor_added, site_closed, site_declared, site_updated
 from resorption.territories.models import Epci
 
 
-def _site_place(site) -> dict[str, str]:
-    """The place of an event about a site: its commune and the commune's département (loaded with the commune)."""
-    return {"commune_id": site.commune_id, "departement_id": site.commune.departement_id}
+def _site_place(site) -> dict:
+    """What an event about a site records of it: the site, its commune and the commune's département (loaded with the
+    commune)."""
+    return {"site_id": site.pk, "commune_id": site.commune_id, "departement_id": site.commune.departement_id}
 
 
 @receiver(journal_entry_posted, dispatch_uid="notifications.journal_entry_posted")
 def on_journal_entry_posted(sender, *, entry, user, **kwargs) -> None:
     services.event_record(
-        kind=catalogue.JournalMessagePosted.name, object_id=entry.pk, actor=user, **_site_place(entry.site)
+        kind=catalogue.JournalMessagePosted.name,
+        object_id=entry.pk,
+        actor=user,
+        is_public=entry.is_public,
+        **_site_place(entry.site),
     )
 
 
@@ -36,8 +42,13 @@ def on_site_declared(sender, *, site, user, **kwargs) -> None:
 @receiver(site_updated, dispatch_uid="notifications.site_updated")
 def on_site_updated(sender, *, site, user, version_id: int, changed: Collection[str], **kwargs) -> None:
     """Records which kinds of data the update changed (settlements/confidential.py), for the feed to leave out, in
-    SQL, an update whose every change its reader may not see."""
+    SQL, an update whose every change its reader may not see. A site moved to another commune takes its events
+    along: the feed decides who sees them by their place, which must stay the site's."""
     names = set(changed)
+    if "commune" in names:
+        NotificationEvent.objects.filter(site=site).update(
+            commune_id=site.commune_id, departement_id=site.commune.departement_id
+        )
     services.event_record(
         kind=catalogue.SiteUpdated.name,
         object_id=version_id,
@@ -74,6 +85,7 @@ def on_action_entry_posted(sender, *, entry, user, **kwargs) -> None:
         object_id=entry.pk,
         actor=user,
         departement_id=entry.action.departement_id,
+        is_public=entry.is_public,
     )
 
 

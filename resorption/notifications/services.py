@@ -55,11 +55,13 @@ def event_record(
     changed_open_data: bool = False,
     changed_justice: bool = False,
     changed_owners: bool = False,
+    site_id: int | None = None,
+    is_public: bool = True,
 ) -> NotificationEvent:
     """Records that something happened, in the caller's transaction, and fans it out by a task once that transaction
     commits (nothing is told about a change that was rolled back). `commune_id` and `departement_id` say where it
-    happened (the activity feed's territory filter); the `changed_*` flags what a site's update changed (see the
-    model)."""
+    happened (the activity feed's territory filter); the `changed_*` flags what a site's update changed, `site_id` the
+    site it is about and `is_public` whether a message is addressed to every reader of its journal (see the model)."""
     registry.get(kind)  # an unknown kind is a programming error: fail in the request, not in the task
     event = NotificationEvent.objects.create(
         kind=kind,
@@ -70,6 +72,8 @@ def event_record(
         changed_open_data=changed_open_data,
         changed_justice=changed_justice,
         changed_owners=changed_owners,
+        site_id=site_id,
+        is_public=is_public,
     )
     transaction.on_commit(lambda: _enqueue_fan_out(event.pk))
     return event

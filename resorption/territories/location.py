@@ -27,7 +27,7 @@ from typing import Any
 from django.db.models import Q
 
 from resorption.territories.enums import TerritoryLevel
-from resorption.territories.models import Commune, Epci
+from resorption.territories.models import Commune, Departement, Epci
 
 _LEVELS = (TerritoryLevel.REGION, TerritoryLevel.DEPARTEMENT, TerritoryLevel.EPCI, TerritoryLevel.COMMUNE)
 NOWHERE = Q(pk__in=[])
@@ -101,6 +101,28 @@ def sites_in_q(where: Territories, commune_path: str = "commune") -> Q:
         communes = sorted(where.communes)
         conditions.append(Q(**{_path(commune_path, "pk__in"): communes}))
         conditions.append(Q(**{_path(commune_path, "main_id__in"): communes}))
+    return _any(conditions)
+
+
+def placed_in_q(where: Territories) -> Q:
+    """Rows that record a site's place in two columns of their own, `commune` and `departement` (the commune's), in
+    one of these territories: the rule of `sites_in_q` read on those columns, so that a long list of such rows (the
+    activity's events) is filtered without a join. Régions, EPCI and communes become a few codes (an IN over a
+    subquery of the territories' tables)."""
+    if where.nation:
+        return EVERYWHERE
+    conditions = []
+    if where.regions:
+        departements = Departement.objects.filter(region_id__in=sorted(where.regions)).values("code")
+        conditions.append(Q(departement_id__in=departements))
+    if where.departements:
+        conditions.append(Q(departement_id__in=sorted(where.departements)))
+    if where.epcis:
+        conditions.append(Q(commune_id__in=Commune.objects.filter(epci_id__in=sorted(where.epcis)).values("code")))
+    if where.communes:
+        communes = sorted(where.communes)
+        named = Commune.objects.filter(Q(pk__in=communes) | Q(main_id__in=communes))
+        conditions.append(Q(commune_id__in=named.values("code")))
     return _any(conditions)
 
 

@@ -51,6 +51,47 @@ def test_the_services_record_each_event_with_its_place(scenario):
     }
 
 
+def test_the_services_record_the_site_of_each_event_and_whether_a_message_was_public(scenario):
+    events = [(event.kind, event.site_id, event.is_public) for event in NotificationEvent.objects.order_by("pk")]
+
+    bordeaux, toulouse, closed = scenario.bordeaux.pk, scenario.toulouse.pk, scenario.closed.pk
+    assert events == [
+        ("site_declared", bordeaux, True),
+        ("site_declared", toulouse, True),
+        *[("site_updated", bordeaux, True)] * 5,
+        # Public, targeted, then deleted (public when posted); the Toulouse operator's public message.
+        ("journal_message_posted", bordeaux, True),
+        ("journal_message_posted", bordeaux, False),
+        ("journal_message_posted", bordeaux, True),
+        ("journal_message_posted", toulouse, True),
+        # An action's messages concern no site: the pilot's public one, then the one targeted to himself.
+        ("action_message_posted", None, True),
+        ("action_message_posted", None, False),
+        ("user_activated", None, True),
+        ("site_closed", closed, True),
+    ]
+
+
+def test_a_site_moved_to_another_commune_takes_its_events_along(scenario, client, people, places):
+    """The feed decides who sees an event about a site by the event's place: it must stay the site's."""
+    bordeaux = scenario.bordeaux
+    of_bordeaux = NotificationEvent.objects.filter(site=bordeaux)
+    assert of_bordeaux.count() == 9  # declared, 5 updates, 3 messages
+    seen_in_gironde = {item.event_id for item in feed_page(people.operator).activities}
+    assert set(of_bordeaux.values_list("pk", flat=True)) & seen_in_gironde
+
+    update(people.national_admin, bordeaux, commune=places.toulouse)
+
+    assert set(of_bordeaux.values_list("commune_id", "departement_id")) == {("31555", "31")}
+    # The events of the other sites stayed where they were.
+    assert NotificationEvent.objects.get(kind="site_closed").commune_id == "33243"
+    in_gironde = {item.event_id for item in feed_page(people.operator).activities}
+    in_haute_garonne = {item.event_id for item in feed_page(people.toulouse_operator).activities}
+    declaration = of_bordeaux.get(kind="site_declared").pk
+    assert declaration not in in_gironde
+    assert declaration in in_haute_garonne
+
+
 def test_an_update_records_the_version_it_saved_and_which_kinds_of_data_it_changed(scenario):
     updates = NotificationEvent.objects.filter(kind="site_updated").order_by("created_at", "pk")
 
@@ -132,6 +173,29 @@ def test_events_recorded_before_their_place_was_kept_get_it_from_their_object(sc
     older = NotificationEvent.objects.exclude(kind__in=["site_updated", "user_activated"]).values_list("pk", flat=True)
     filled = _places_of_events()
     assert {pk: filled[pk] for pk in older} == {pk: expected[pk] for pk in older}
+
+
+def test_events_recorded_before_their_site_was_kept_get_it_and_their_sites_place_of_today(scenario, people, sites):
+    actor = SiteActor.objects.create(site=sites.toulouse, user=people.toulouse_operator, themes=["sante"])
+    added = NotificationEvent.objects.create(kind="site_actor_added", object_id=actor.pk)
+    recorded = {
+        event.pk: (event.site_id, event.is_public, event.commune_id, event.departement_id)
+        for event in NotificationEvent.objects.all()
+    }
+    expected = {**recorded, added.pk: (sites.toulouse.pk, True, "31555", "31")}
+    # As 0005 found them: no site, every message public, and a place that is no longer the site's.
+    NotificationEvent.objects.update(site=None, is_public=True)
+    NotificationEvent.objects.filter(site__isnull=True, kind="journal_message_posted").update(
+        commune_id="31555", departement_id="31"
+    )
+
+    migration = importlib.import_module("resorption.notifications.migrations.0005_fill_event_site_and_audience")
+    migration.fill(apps, None)
+
+    assert {
+        event.pk: (event.site_id, event.is_public, event.commune_id, event.departement_id)
+        for event in NotificationEvent.objects.all()
+    } == expected
 
 
 def test_the_demo_yields_items_of_every_kind_it_writes():

@@ -299,6 +299,7 @@ def _many_declarations(site: Site, number: int) -> list[int]:
         NotificationEvent(
             kind="site_declared",
             object_id=site.pk,
+            site=site,
             commune_id=site.commune_id,
             departement_id="33",
             created_at=start + datetime.timedelta(seconds=n // 3),
@@ -417,6 +418,8 @@ def test_the_query_count_stays_flat_as_events_pile_up(client, scenario, people, 
             changed_open_data=event.changed_open_data,
             changed_justice=event.changed_justice,
             changed_owners=event.changed_owners,
+            site_id=event.site_id,
+            is_public=event.is_public,
             created_at=start + datetime.timedelta(seconds=round_, microseconds=n),
         )
         for round_ in range(50)
