@@ -10,7 +10,8 @@ from resorption.accounts.enums import AreaType
 from resorption.activity.selectors import FEED_KINDS, FeedKind
 from resorption.core.forms import BaseForm
 from resorption.settlements.forms import Location
-from resorption.territories.models import Commune, Departement, Epci, Region
+from resorption.territories import choices
+from resorption.territories.models import Commune, Epci
 
 _KINDS = {kind.value: kind for kind in FEED_KINDS}
 # An INSEE commune code (« 33063 », « 2A004 ») or an EPCI's SIREN (« 243300316 »).
@@ -61,7 +62,7 @@ class ActivityFilterForm(BaseForm):
 
 def location_choices(user, chosen: str) -> list:
     """The territories the feed offers, grouped: the user's own intercommunalités and communes (his intervention
-    areas) and the one a link chose, then every région and every département. Three or four queries."""
+    areas) and the one a link chose, then every région and every département (`territories.choices`)."""
     areas = [
         (_area_value(area), str(area.territory))
         for area in permissions.intervention_areas(user)
@@ -72,11 +73,8 @@ def location_choices(user, chosen: str) -> list:
         areas.append(extra)
     return [
         *([("Intercommunalités et communes", areas)] if areas else []),
-        ("Régions", [(f"{Location.REGION}-{region.code}", region.name) for region in Region.objects.order_by("name")]),
-        (
-            "Départements",
-            [(departement.code, str(departement)) for departement in Departement.objects.order_by("code")],
-        ),
+        ("Régions", [(f"{Location.REGION}-{code}", name) for code, name in choices.regions()]),
+        ("Départements", [(departement.code, departement.label) for departement in choices.departements()]),
     ]
 
 

@@ -20,9 +20,8 @@ CURSOR_PARAMETER = "avant"
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    form = ActivityFilterForm.from_query(
-        request.GET, locations=location_choices(request.user, _single(request.GET, "localisation"))
-    )
+    locations = location_choices(request.user, _single(request.GET, "localisation"))
+    form = ActivityFilterForm.from_query(request.GET, locations=locations)
     before = Cursor.parse(_single(request.GET, CURSOR_PARAMETER))
     page = feed_page(request.user, kinds=form.kinds, location=form.location, before=before)
     context = {
@@ -32,6 +31,9 @@ def index(request: HttpRequest) -> HttpResponse:
         "first_url": _feed_url(form),
         "filtered": bool(form.location) or len(form.kinds) < len(FEED_KINDS),
         "continued": before is not None,
+        # The filter panel is kept rendered under everything it shows: the choices offered (the user's own areas,
+        # then the régions and départements of everyone) and the values chosen.
+        "filters_key": repr(([kind.value for kind in form.kinds], form.location, locations[:-2])),
     }
     if request.htmx and before is not None:
         response = render(request, "activity/includes/more.html", context)

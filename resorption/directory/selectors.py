@@ -16,9 +16,9 @@ from django.db.models.functions import Coalesce, Concat
 from resorption.accounts.enums import OrganizationCategory
 from resorption.accounts.models import Organization, OrganizationQuerySet, OrganizationType, User, UserQuerySet
 from resorption.core.text import normalize_search
+from resorption.territories import choices
 from resorption.territories.enums import TerritoryLevel
 from resorption.territories.location import Territories, located_in_q
-from resorption.territories.models import Departement
 
 SEARCH_MAX_WORDS = 10
 # The levels the territory filter offers, and how its values write them: `region-75`, `departement-33`.
@@ -149,16 +149,12 @@ def people_named_by_organization(organization_ids: list[int], words: list[str]) 
 
 
 def territory_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The régions and the départements the territory filter offers, as grouped choices (one query)."""
-    departements = list(Departement.objects.order_by("code").values_list("code", "name", "region_id", "region__name"))
-    regions = sorted(
-        {(code, name) for _, _, code, name in departements}, key=lambda region: normalize_search(region[1])
-    )
+    """The régions and the départements the territory filter offers, as grouped choices (`territories.choices`)."""
     return [
-        ("Régions", [(f"{TerritoryLevel.REGION}-{code}", name) for code, name in regions]),
+        ("Régions", [(f"{TerritoryLevel.REGION}-{code}", name) for code, name in choices.regions()]),
         (
             "Départements",
-            [(f"{TerritoryLevel.DEPARTEMENT}-{code}", f"{name} ({code})") for code, name, _, _ in departements],
+            [(f"{TerritoryLevel.DEPARTEMENT}-{each.code}", each.label) for each in choices.departements()],
         ),
     ]
 

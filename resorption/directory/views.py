@@ -64,6 +64,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "page": page,
             "pagination": pagination_links(request.GET, page),
             "filtered": any(filters.values()),
+            # The three lists of the filters, kept rendered under the values chosen (their choices are everyone's).
+            "filters_key": repr([filters.get(name, "") for name in ("territoire", "categorie", "type")]),
             "cards": [
                 {
                     "organization": organization,

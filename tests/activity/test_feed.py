@@ -289,6 +289,17 @@ def test_the_users_own_intercommunality_is_offered(client, places, people):
     assert '<option value="epci-243300316">Bordeaux Métropole</option>' in page
 
 
+def test_the_filter_panel_shows_the_values_of_each_request_though_kept_rendered(client, people, places):
+    """The panel is kept in the fragments cache under the values chosen: never those of a former request."""
+    for location, kinds in (("33", ["sites-fermes"]), ("region-75", []), ("33", ["sites-fermes"]), ("", [])):
+        page = html(client, people.operator, {"localisation": location, "type": kinds})
+
+        selected = [option for option in page.split("<option ") if " selected" in option.split(">")[0]]
+        assert [option.split('"')[1] for option in selected] == [location]
+        ticked = [box for box in page.split("<input ") if 'name="type"' in box and " checked" in box.split(">")[0]]
+        assert len(ticked) == (len(kinds) or 6)
+
+
 # « Charger plus » ----------------------------------------------------------------------------------------------------
 
 

@@ -231,6 +231,17 @@ def test_the_territory_filter_offers_regions_and_departements(client, viewer):
     assert '<option value="departement-33">Gironde (33)</option>' in page
 
 
+def test_the_filter_lists_show_the_values_of_each_request_though_kept_rendered(client, viewer):
+    """The three lists are kept in the fragments cache: under the values chosen, never those of a former request."""
+    haute_garonne()
+
+    for value in ("departement-31", "region-76", "departement-31", ""):
+        page = text(client.get(INDEX, {"territoire": value}))
+
+        selected = [option for option in page.split("<option ") if " selected" in option.split(">")[0]]
+        assert [option.split('"')[1] for option in selected] == [value, "", ""]
+
+
 def test_the_category_and_type_filters(client, viewer, ddets_type):
     member_of("DDETS de la Gironde", type=ddets_type)
     member_of("Association Les Abris")

@@ -14,6 +14,7 @@ import pytest
 
 from resorption.accounts.enums import AreaType
 from resorption.accounts.models import Organization, User
+from resorption.notifications.models import NotificationEvent
 from resorption.settlements.models import Site
 from resorption.territories.location import (
     NATION,
@@ -22,6 +23,7 @@ from resorption.territories.location import (
     located_at_q,
     located_in_q,
     place_in,
+    placed_in_q,
     sites_in_q,
     users_in_q,
 )
@@ -121,6 +123,21 @@ def test_sites_in_a_territory(world, where, expected):
     found = _names(Site.objects.filter(sites_in_q(where)))
 
     assert sorted(found) == sorted(sites[name].name for name in expected)
+
+
+@pytest.mark.parametrize(("where", "expected"), COMMUNES_IN)
+def test_rows_placed_by_their_own_commune_and_departement_follow_the_same_rule(world, where, expected):
+    """`placed_in_q` reads the rule on a row's own `commune` and `departement` columns (the activity's events)."""
+    events = {
+        name: NotificationEvent.objects.create(
+            kind="site_declared", object_id=n, commune=commune, departement_id=commune.departement_id
+        )
+        for n, (name, commune) in enumerate(world.items(), start=1)
+    }
+
+    found = set(NotificationEvent.objects.filter(placed_in_q(where)).values_list("pk", flat=True))
+
+    assert found == {events[name].pk for name in expected}
 
 
 @pytest.mark.parametrize(("where", "expected"), COMMUNES_IN)
