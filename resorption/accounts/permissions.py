@@ -647,6 +647,15 @@ def _stored_context(user: User) -> _Context:
     return context
 
 
+def context_key(user: User | AnonymousUser) -> str:
+    """A text that is the same for two requests only when every rule gives the same answer for the user in both: who
+    he is (rules name him and his organisation) and his resolved context — role, options, areas, overrides. To key
+    what is compiled from all his rules at once (the activity feed's first page, `activity.selectors`)."""
+    if not user.is_authenticated:
+        return "anonymous"
+    return repr((user.pk, _context_to_json(_cache(user).context)))
+
+
 def _areas_to_json(areas: Areas) -> dict[str, list[str]]:
     return {name: sorted(getattr(areas, name)) for name in ("regions", "departements", "epcis", "communes")}
 

@@ -28,6 +28,7 @@ from resorption.accounts import permissions
 from resorption.accounts.models import User
 from resorption.actions.models import ActionEntry
 from resorption.core.forms import DATE_MAX, DATE_MIN, ID_MAX
+from resorption.core.prepared import PreparedQueries
 from resorption.journal.enums import EntryKind
 from resorption.journal.models import JournalEntry
 from resorption.notifications import catalogue
@@ -222,6 +223,9 @@ class FeedPage:
     next_cursor: Cursor | None = None
 
 
+_FIRST_PAGES = PreparedQueries(NotificationEvent)
+
+
 def feed_page(
     user: User,
     *,
@@ -230,8 +234,15 @@ def feed_page(
     before: Cursor | None = None,
     size: int = PAGE_SIZE,
 ) -> FeedPage:
-    """A page of the feed: `size` events at most, then what they are about, loaded in bulk kind by kind."""
-    events = list(feed_events(user, kinds=kinds, location=location, before=before)[: size + 1])
+    """A page of the feed: `size` events at most, then what they are about, loaded in bulk kind by kind. The first
+    page — the feed as it opens, the dashboard's latest activities — runs a query compiled once per process for the
+    reader's permissions (`permissions.context_key`), kinds, place and size: building it costs more than running it."""
+    if before is None:
+        key = (permissions.context_key(user), tuple(kind.value for kind in kinds), location, size)
+        first = _FIRST_PAGES.query(key, lambda: feed_events(user, kinds=kinds, location=location)[: size + 1], 0)
+        events = first.fetch()
+    else:
+        events = list(feed_events(user, kinds=kinds, location=location, before=before)[: size + 1])
     more = len(events) > size
     events = events[:size]
     activities = _activities(user, events)

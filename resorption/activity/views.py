@@ -33,7 +33,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "continued": before is not None,
         # The filter panel is kept rendered under everything it shows: the choices offered (the user's own areas,
         # then the régions and départements of everyone) and the values chosen.
-        "filters_key": repr(([kind.value for kind in form.kinds], form.location, locations[:-2])),
+        "filters_key": repr(([kind.value for kind in form.kinds], form.location, locations)),
     }
     if request.htmx and before is not None:
         response = render(request, "activity/includes/more.html", context)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resorption.accounts.enums import UserStatus
+from resorption.accounts.models import User
 from resorption.actions.services import action_finances_update
 from resorption.activity.selectors import (
     ACTION_MESSAGE,
@@ -407,6 +408,24 @@ def _queries(client) -> int:
         response = client.get(URL)
     assert response.status_code == 200
     return len(captured.captured_queries)
+
+
+def test_the_first_page_compiled_once_follows_a_change_of_the_readers_areas(client, scenario, people, places):
+    """The first page runs a query compiled once per reader's permissions: a new area is a new query, not the old
+    one with his former territory in it."""
+    in_gironde = {item.subject for item in activities(client, people.operator)}
+    assert any("Bordeaux" in subject for subject in in_gironde)
+    assert not any("Toulouse" in subject for subject in in_gironde)
+
+    area = people.operator.organization.intervention_areas.get()
+    area.departement = places.haute_garonne
+    area.save()  # as the admin's page saves it: the stored permissions are cleared
+
+    in_haute_garonne = {item.subject for item in activities(client, User.objects.get(pk=people.operator.pk))}
+    assert any("Toulouse" in subject for subject in in_haute_garonne)
+    assert not any("Bordeaux" in subject for subject in in_haute_garonne)
+    # Another reader of Gironde still gets his own query.
+    assert {item.subject for item in activities(client, people.justice_reader)} >= in_gironde
 
 
 def test_the_query_count_stays_flat_as_events_pile_up(client, scenario, people, sites):
