@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import NotSupportedError
-from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 
 from resorption.accounts.enums import OrganizationCategory
@@ -113,9 +113,17 @@ def directory_organizations(
     return organizations
 
 
-def with_card_data(organizations: OrganizationQuerySet) -> OrganizationQuerySet:
-    """`organizations` in alphabetical order with what a card shows: the type, the place (one join per level) and the
-    number of people listed (`member_count`, a subquery per row: no GROUP BY over the organisation's columns)."""
+def ordered_ids(organizations: OrganizationQuerySet) -> QuerySet:
+    """The ids of `organizations` in alphabetical order: what a page of the directory is cut from. Apart from the
+    cards' data (`cards`): one query joining the directory's rule to the five tables of a card cost PostgreSQL more to
+    plan (15–20 ms, bench database) than two simple ones to plan and run (about 4 ms)."""
+    return organizations.order_by("search_name", "pk").values_list("pk", flat=True)
+
+
+def cards(organization_ids: list[int]) -> list[Organization]:
+    """These organisations (a page of `ordered_ids`), in that order, with what a card shows: the type, the place (one
+    join per level) and the number of people listed (`member_count`, a subquery per row: no GROUP BY over the
+    organisation's columns)."""
     members = (
         User.objects.in_directory()
         .filter(organization=OuterRef("pk"))
@@ -124,11 +132,13 @@ def with_card_data(organizations: OrganizationQuerySet) -> OrganizationQuerySet:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return (
-        organizations.select_related("type", "region", "departement", "epci", "commune")
+    found = (
+        Organization.objects.filter(pk__in=organization_ids)
+        .select_related("type", "region", "departement", "epci", "commune")
         .annotate(member_count=Coalesce(Subquery(members), 0))
-        .order_by("search_name", "pk")
     )
+    by_id = {organization.pk: organization for organization in found}
+    return [by_id[pk] for pk in organization_ids if pk in by_id]
 
 
 def people_named_by_organization(organization_ids: list[int], words: list[str]) -> dict[int, list[User]]:

@@ -50,8 +50,8 @@ def index(request: HttpRequest) -> HttpResponse:
         category=filters.get("categorie", ""),
         type_uid=filters.get("type", ""),
     )
-    page = Paginator(selectors.with_card_data(organizations), PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = list(page.object_list)
+    page = Paginator(selectors.ordered_ids(organizations), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = selectors.cards(list(page.object_list))
     named = selectors.people_named_by_organization([each.pk for each in shown], selectors.search_words(term))
     organization_url = url_maker("directory:organization", "pk")
     person_url = url_maker("directory:person", "pk")
