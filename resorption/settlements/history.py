@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.text import capfirst
 
-from resorption.core.prepared import PreparedQueries
+from resorption.core.prepared import PreparedQueries, padded
 from resorption.settlements import confidential
 from resorption.settlements.models import ClosingOrientation, Site, SiteOwner
 from resorption.settlements.services import BOOKKEEPING_FIELDS, EMPTY_VALUE, display_value
@@ -158,30 +158,13 @@ def update_changes(version_ids: Collection[int], *, user, sites: Mapping[int, Si
     version before it, as the site's history page shows it to `user`: its fields, its incoming sites and its owners'
     changes saved with it, without the confidential changes he may not see on the site's commune of today (the page's
     rule; the owners' history is not even read then). `sites`: id → site, with its commune and département loaded —
-    the sites the user reads; versions of other sites are left out. Five queries at most, whatever the number of
-    versions."""
-    versions_of_site = Site.history.filter(id=OuterRef("id"))
-    records = list(
-        Site.history.filter(history_id__in=version_ids, id__in=list(sites))
-        .select_related("commune")
-        .annotate(
-            previous_id=Subquery(
-                versions_of_site.filter(version__lt=OuterRef("version"))
-                .order_by("-history_id")
-                .values("history_id")[:1]
-            ),
-            next_version_at=Subquery(
-                versions_of_site.filter(version__gt=OuterRef("version"))
-                .order_by("history_id")
-                .values("history_date")[:1]
-            ),
-        )
-    )
+    the sites the user reads; versions of other sites are left out. Five queries at most for up to 20 versions."""
+    records = [record for record in _versions("updates", sorted(version_ids)) if record.id in sites]
     previous = {
         record.history_id: record
-        for record in Site.history.filter(
-            history_id__in=[record.previous_id for record in records if record.previous_id is not None]
-        ).select_related("commune")
+        for record in _versions(
+            "previous", sorted(record.previous_id for record in records if record.previous_id is not None)
+        )
     }
     incoming = incoming_site_names([*records, *previous.values()], user=user)
     changes: dict[int, dict[str, list[Change]]] = {
@@ -197,6 +180,47 @@ def update_changes(version_ids: Collection[int], *, user, sites: Mapping[int, Si
         shown = confidential.strip_confidential(changes[record.history_id], user=user, commune=commune)
         result[record.history_id] = [change for each in shown.values() for change in each]
     return result
+
+
+# The two reads of `update_changes`, compiled once per process (`core.prepared`): a site version has some 150 columns,
+# and compiling its query cost more than running it. `_VERSIONS_AT_ONCE` ids per query.
+_VERSIONS = PreparedQueries(Site.history.model, size=2)
+_VERSIONS_AT_ONCE = 20
+
+
+def _build_updates(*ids: int) -> QuerySet:
+    """These versions, each with the id of the version before it (`previous_id`) and the date of the one after it
+    (`next_version_at`)."""
+    versions_of_site = Site.history.model.objects.filter(id=OuterRef("id"))
+    return (
+        Site.history.model.objects.filter(history_id__in=ids)
+        .select_related("commune")
+        .annotate(
+            previous_id=Subquery(
+                versions_of_site.filter(version__lt=OuterRef("version"))
+                .order_by("-history_id")
+                .values("history_id")[:1]
+            ),
+            next_version_at=Subquery(
+                versions_of_site.filter(version__gt=OuterRef("version"))
+                .order_by("history_id")
+                .values("history_date")[:1]
+            ),
+        )
+    )
+
+
+def _build_previous(*ids: int) -> QuerySet:
+    return Site.history.model.objects.filter(history_id__in=ids).select_related("commune")
+
+
+def _versions(name: str, ids: list[int]) -> list:
+    """The versions of these history ids, read by the query `name` ("updates" or "previous")."""
+    build = _build_updates if name == "updates" else _build_previous
+    found = []
+    for start in range(0, len(ids), _VERSIONS_AT_ONCE):
+        found += _VERSIONS.fetch(name, build, *padded(ids[start : start + _VERSIONS_AT_ONCE], _VERSIONS_AT_ONCE))
+    return found
 
 
 def _join_owner_changes(
