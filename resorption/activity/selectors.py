@@ -20,9 +20,11 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from functools import partial, reduce
+from functools import lru_cache, partial, reduce
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from resorption.accounts import permissions
 from resorption.accounts.models import User
@@ -214,6 +216,17 @@ class Activity:
     details: tuple[str, ...] = ()
     changes: tuple[Change, ...] = ()
     body: str = ""
+
+    @property
+    def html(self) -> str:
+        """The item's markup, rendered once per content, time zone and process: an item shows its own values only
+        (its texts are already written for its reader), and readers of a territory open the same latest ones."""
+        return _item_html(self, timezone.get_current_timezone_name())
+
+
+@lru_cache(maxsize=4096)
+def _item_html(activity: Activity, zone: str) -> str:
+    return render_to_string("activity/includes/activities.html#item", {"activity": activity})
 
 
 @dataclass(frozen=True)
