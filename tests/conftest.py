@@ -42,14 +42,18 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits count in the cache, and the list keeps derived data in the fragments cache: each test starts
-    with neither."""
+    with neither, nor the territory lists a process keeps (`territories.choices`)."""
     from django.core.cache import caches
+
+    from resorption.territories import choices
 
     for alias in ("default", "fragments"):
         caches[alias].clear()
+    choices.forget()
     yield
     for alias in ("default", "fragments"):
         caches[alias].clear()
+    choices.forget()
 
 
 @pytest.fixture

@@ -7,9 +7,13 @@ in, which `LoginRequiredMiddleware` ensures).
 - `/annuaire/personne/<id>/`: a person's card.
 """
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from resorption.accounts import permissions
@@ -33,6 +37,31 @@ def place_label(located: LocatedMixin) -> str:
     if located.area_type == AreaType.NATION:
         return located.territory_label
     return f"{located.get_area_type_display()} : {located.territory_label}"
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a card of the list shows: its values alone (no reader: the directory is the same for everyone)."""
+
+    url: str
+    name: str
+    abbreviation: str
+    type_name: str
+    place: str
+    category: str
+    being_funded: bool
+    member_count: int
+    people: tuple[tuple[str, str], ...] = ()  # (name, url) of the people a search found
+
+    @property
+    def html(self) -> str:
+        """Rendered once per content and process: most readers open the same first pages."""
+        return _card_html(self)
+
+
+@lru_cache(maxsize=4096)
+def _card_html(card: Card) -> str:
+    return render_to_string("directory/index.html#card", {"card": card})
 
 
 @searches_planned_for_their_words
@@ -67,13 +96,19 @@ def index(request: HttpRequest) -> HttpResponse:
             # The three lists of the filters, kept rendered under the values chosen (their choices are everyone's).
             "filters_key": repr([filters.get(name, "") for name in ("territoire", "categorie", "type")]),
             "cards": [
-                {
-                    "organization": organization,
-                    "url": organization_url(organization.pk),
-                    "category": _CATEGORY_LABELS.get(organization.type.category, ""),
-                    "place": place_label(organization),
-                    "people": [(person.full_name, person_url(person.pk)) for person in named.get(organization.pk, [])],
-                }
+                Card(
+                    url=organization_url(organization.pk),
+                    name=organization.name,
+                    abbreviation=organization.abbreviation,
+                    type_name=organization.type.name_singular,
+                    place=place_label(organization),
+                    category=_CATEGORY_LABELS.get(organization.type.category, ""),
+                    being_funded=organization.being_funded,
+                    member_count=organization.member_count,
+                    people=tuple(
+                        (person.full_name, person_url(person.pk)) for person in named.get(organization.pk, [])
+                    ),
+                )
                 for organization in shown
             ],
         },
