@@ -1664,6 +1664,15 @@ def intervention_areas(user: User) -> QuerySet[InterventionArea]:
     )
 
 
+def has_areas_below_departement(user: User | AnonymousUser) -> bool:
+    """Whether some of the areas of `intervention_areas` are intercommunalités or communes. Read from the resolved
+    context: no query."""
+    if not user.is_authenticated:
+        return False
+    areas = _cache(user).context.write_areas
+    return bool(areas.epcis or areas.communes)
+
+
 def main_intervention_area(user: User | AnonymousUser) -> tuple[str, str] | None:
     """The user's main intervention area as (area type, territory code — "" for the nation), the first of
     `intervention_areas`; None without any. Read from the resolved context: no query."""

@@ -63,11 +63,15 @@ class ActivityFilterForm(BaseForm):
 def location_choices(user, chosen: str) -> list:
     """The territories the feed offers, grouped: the user's own intercommunalités and communes (his intervention
     areas) and the one a link chose, then every région and every département (`territories.choices`)."""
-    areas = [
-        (_area_value(area), str(area.territory))
-        for area in permissions.intervention_areas(user)
-        if area.area_type in (AreaType.EPCI, AreaType.COMMUNE)
-    ]
+    areas = (
+        [
+            (_area_value(area), str(area.territory))
+            for area in permissions.intervention_areas(user)
+            if area.area_type in (AreaType.EPCI, AreaType.COMMUNE)
+        ]
+        if permissions.has_areas_below_departement(user)
+        else []
+    )
     extra = _epci_or_commune(chosen)
     if extra is not None and extra not in areas:
         areas.append(extra)
