@@ -193,7 +193,21 @@ def feed_events(
     events = NotificationEvent.objects.filter(visible_events_q(user, kinds), territory_q(location))
     if before is not None:
         events = events.filter(before.before_q())
-    return events.select_related("actor__organization").order_by("-created_at", "-pk")
+    # Of the author, what an item names (`_author`): not his whole row (his stored permissions among others).
+    return (
+        events.select_related("actor__organization")
+        .only(*_EVENT_FIELDS, *_AUTHOR_FIELDS)
+        .order_by("-created_at", "-pk")
+    )
+
+
+_EVENT_FIELDS = ("kind", "object_id", "created_at", "site_id")
+_AUTHOR_FIELDS = (
+    "actor__first_name",
+    "actor__last_name",
+    "actor__anonymized_at",
+    "actor__organization__name",
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
