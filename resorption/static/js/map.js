@@ -71,12 +71,32 @@
     return config.types[row[3]].label + " — " + people + " — accès à l'eau : " + config.water[row[4]];
   }
 
+  function announce(count) {
+    element.setAttribute("data-map-sites", String(count));
+    say(
+      count === 0
+        ? "Aucun site ne correspond à ces filtres."
+        : count + (count > 1 ? " sites" : " site") + " sur la carte."
+    );
+  }
+
   function draw(documentData) {
-    var points = [];
-    var markers = documentData.sites.map(function (row) {
-      var point = [row[1], row[2]];
-      points.push(point);
-      var marker = L.marker(point, { icon: icons[row[3]], title: markerTitle(row), keyboard: true });
+    var rows = documentData.sites;
+    // The view is set before the markers are added, without animation: each marker is drawn once, where it stays.
+    // Fitting the view after adding them moved and redrew every marker while the count was already announced, and
+    // a click in that moment landed on a marker about to be replaced.
+    if (rows.length) {
+      map.fitBounds(
+        L.latLngBounds(
+          rows.map(function (row) {
+            return [row[1], row[2]];
+          })
+        ),
+        { maxZoom: 14, padding: [24, 24], animate: false }
+      );
+    }
+    var markers = rows.map(function (row) {
+      var marker = L.marker([row[1], row[2]], { icon: icons[row[3]], title: markerTitle(row), keyboard: true });
       marker.siteId = row[0];
       marker.on("click", function () {
         showSite(marker);
@@ -91,17 +111,20 @@
       });
       return marker;
     });
-    clusters.addLayers(markers);
-    element.setAttribute("data-map-sites", String(markers.length));
-    if (points.length) {
-      map.fitBounds(L.latLngBounds(points), { maxZoom: 14, padding: [24, 24] });
+    if (!markers.length) {
+      announce(0);
+      return;
     }
-    var count = markers.length;
-    say(
-      count === 0
-        ? "Aucun site ne correspond à ces filtres."
-        : count + (count > 1 ? " sites" : " site") + " sur la carte."
-    );
+    // Chunked loading adds the markers over several tasks: the count is announced once they are all on the map.
+    clusters.options.chunkProgress = function (processed, total) {
+      if (processed === total) {
+        clusters.options.chunkProgress = null;
+        window.setTimeout(function () {
+          announce(total);
+        }, 0);
+      }
+    };
+    clusters.addLayers(markers);
   }
 
   fetch(config.sitesUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
