@@ -42,18 +42,22 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits count in the cache, and the list keeps derived data in the fragments cache: each test starts
-    with neither, nor the territory lists a process keeps (`territories.choices`)."""
+    with neither, nor what a process keeps in memory by id (the territory lists of `territories.choices`, the site
+    versions' changes of `settlements.history`: test databases reuse ids)."""
     from django.core.cache import caches
 
+    from resorption.settlements import history
     from resorption.territories import choices
 
-    for alias in ("default", "fragments"):
-        caches[alias].clear()
-    choices.forget()
+    def forget():
+        for alias in ("default", "fragments"):
+            caches[alias].clear()
+        choices.forget()
+        history.forget_settled_changes()
+
+    forget()
     yield
-    for alias in ("default", "fragments"):
-        caches[alias].clear()
-    choices.forget()
+    forget()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from resorption.core.prepared import PreparedQueries, padded
@@ -96,24 +97,33 @@ def author_label(user) -> str:
     return user.full_name
 
 
+def field_changes(before, after) -> dict[str, list[Change]]:
+    """The changes of the site's own fields from one version to another (history rows), by field name."""
+    return {
+        site_field.name: [
+            Change(
+                capfirst(str(site_field.verbose_name)),
+                display_value(before, site_field),
+                display_value(after, site_field),
+            )
+        ]
+        for site_field in DIFFED_FIELDS
+        if getattr(before, site_field.attname) != getattr(after, site_field.attname)
+    }
+
+
 def site_changes(before, after, incoming: Mapping[int, Mapping[int, str]]) -> dict[str, list[Change]]:
     """The changes from one site version to another (history rows), by field name — the keys that
     `confidential.strip_confidential` filters. `incoming`: `incoming_site_names` of both versions."""
-    changes: dict[str, list[Change]] = {}
-    for site_field in DIFFED_FIELDS:
-        if getattr(before, site_field.attname) != getattr(after, site_field.attname):
-            changes[site_field.name] = [
-                Change(
-                    capfirst(str(site_field.verbose_name)),
-                    display_value(before, site_field),
-                    display_value(after, site_field),
-                )
-            ]
+    changes = field_changes(before, after)
     old, new = incoming.get(before.history_id, {}), incoming.get(after.history_id, {})
     if set(old) != set(new):
-        label = capfirst(str(Site._meta.get_field(INCOMING_SITES).verbose_name))
-        changes[INCOMING_SITES] = [Change(label, _names(old), _names(new))]
+        changes[INCOMING_SITES] = [_incoming_change(old, new)]
     return changes
+
+
+def _incoming_change(old: Mapping[int, str], new: Mapping[int, str]) -> Change:
+    return Change(capfirst(str(Site._meta.get_field(INCOMING_SITES).verbose_name)), _names(old), _names(new))
 
 
 def _names(sites: Mapping[int, str]) -> str:
@@ -123,17 +133,31 @@ def _names(sites: Mapping[int, str]) -> str:
 def incoming_site_names(records: Iterable, *, user) -> dict[int, dict[int, str]]:
     """history id → {site id: how to name it}, in two queries whatever the number of versions. A site the user may
     not read is named by its number only."""
+    ids_by_version = _incoming_ids([record.history_id for record in records])
+    names = _site_names({site_id for ids in ids_by_version.values() for site_id in ids}, user=user)
+    return {history_id: {pk: names[pk] for pk in ids} for history_id, ids in ids_by_version.items()}
+
+
+def _incoming_ids(history_ids: Collection[int]) -> dict[int, frozenset[int]]:
+    """history id → the ids of its incoming sites (versions without any are left out)."""
     through = apps.get_model("settlements", "HistoricalSite_incoming_sites")
-    rows = list(through.objects.filter(history_id__in=[record.history_id for record in records]))
-    ids = {row.to_site_id for row in rows}
+    found: dict[int, set[int]] = {}
+    for history_id, site_id in through.objects.filter(history_id__in=history_ids).values_list(
+        "history_id", "to_site_id"
+    ):
+        found.setdefault(history_id, set()).add(site_id)
+    return {history_id: frozenset(ids) for history_id, ids in found.items()}
+
+
+def _site_names(site_ids: Collection[int], *, user) -> dict[int, str]:
+    """How the history names these sites for `user`: a site he may not read by its number only."""
+    if not site_ids:
+        return {}
     names = {
         other.pk: other.display_name
-        for other in Site.objects.visible_to(user).filter(pk__in=ids).only("pk", "address", "name")
+        for other in Site.objects.visible_to(user).filter(pk__in=site_ids).only("pk", "address", "name")
     }
-    result: dict[int, dict[int, str]] = {}
-    for row in rows:
-        result.setdefault(row.history_id, {})[row.to_site_id] = names.get(row.to_site_id, f"site n° {row.to_site_id}")
-    return result
+    return {pk: names.get(pk, f"site n° {pk}") for pk in site_ids}
 
 
 def owner_changes(records: Iterable) -> Iterator[tuple[Any, Change]]:
@@ -153,33 +177,98 @@ def owner_label(record) -> str:
     return f"{record.name or 'Nom inconnu'} ({record.get_owner_type_display()})"
 
 
+@dataclass(frozen=True)
+class VersionChanges:
+    """What a site version changed since the one before it, for every reader: its fields and its owners' changes
+    saved with it (`changes`, by field name, owners last), and its incoming sites before and after it, by id (their
+    names depend on the reader)."""
+
+    site_id: int
+    changes: Mapping[str, tuple[Change, ...]]
+    incoming_before: frozenset[int] = frozenset()
+    incoming_after: frozenset[int] = frozenset()
+
+
+# The versions' changes a process has computed, by history id (`update_changes`). A version, the one before it and
+# the owners' versions joined to it never change once no owner version can join it any more (`OWNERS_JOIN_WINDOW`
+# after it, with a margin for the transaction that wrote them): only then is it kept. Bounded, oldest dropped first.
+SETTLED_AFTER = OWNERS_JOIN_WINDOW + datetime.timedelta(minutes=5)
+SETTLED_KEPT = 20_000
+_settled: dict[int, VersionChanges] = {}
+
+
+def forget_settled_changes() -> None:
+    """Computes every version's changes again on next use (tests: their databases reuse history ids)."""
+    _settled.clear()
+
+
 def update_changes(version_ids: Collection[int], *, user, sites: Mapping[int, Site]) -> dict[int, list[Change]]:
     """What each of these site versions (history ids, as `signals.site_updated` names them) changed since the
     version before it, as the site's history page shows it to `user`: its fields, its incoming sites and its owners'
     changes saved with it, without the confidential changes he may not see on the site's commune of today (the page's
-    rule; the owners' history is not even read then). `sites`: id → site, with its commune and département loaded —
-    the sites the user reads; versions of other sites are left out. Five queries at most for up to 20 versions."""
-    records = [record for record in _versions("updates", sorted(version_ids)) if record.id in sites]
+    rule). `sites`: id → site, with its commune and département loaded — the sites the user reads; versions of other
+    sites are left out. A version's changes are computed once per process when they can no longer change
+    (`_settled`); else five queries at most for up to 20 versions, and one more when an incoming site changed."""
+    found = {history_id: _settled[history_id] for history_id in version_ids if history_id in _settled}
+    missing = sorted(set(version_ids) - set(found))
+    if missing:
+        found |= _compute_changes(missing)
+    shown = {history_id: each for history_id, each in found.items() if each.site_id in sites}
+    moved = [each for each in shown.values() if each.incoming_before != each.incoming_after]
+    names = _site_names({pk for each in moved for pk in each.incoming_before | each.incoming_after}, user=user)
+    result: dict[int, list[Change]] = {}
+    for history_id, each in shown.items():
+        changes = {name: list(values) for name, values in each.changes.items()}
+        if each.incoming_before != each.incoming_after:
+            incoming = _incoming_change(
+                {pk: names[pk] for pk in each.incoming_before}, {pk: names[pk] for pk in each.incoming_after}
+            )
+            # In the history page's order: the site's fields, its incoming sites, then its owners.
+            owners = changes.pop(OWNERS, None)
+            changes[INCOMING_SITES] = [incoming]
+            if owners is not None:
+                changes[OWNERS] = owners
+        commune = sites[each.site_id].commune
+        kept = confidential.strip_confidential(changes, user=user, commune=commune)
+        result[history_id] = [change for values in kept.values() for change in values]
+    return result
+
+
+def _compute_changes(version_ids: list[int]) -> dict[int, VersionChanges]:
+    """The changes of these versions, for every reader, in four queries for up to 20 versions; the settled ones are
+    kept in `_settled`."""
+    records = _versions("updates", version_ids)
     previous = {
         record.history_id: record
         for record in _versions(
             "previous", sorted(record.previous_id for record in records if record.previous_id is not None)
         )
     }
-    incoming = incoming_site_names([*records, *previous.values()], user=user)
+    incoming = _incoming_ids([*(record.history_id for record in records), *previous])
     changes: dict[int, dict[str, list[Change]]] = {
-        record.history_id: site_changes(previous[record.previous_id], record, incoming)
+        record.history_id: field_changes(previous[record.previous_id], record)
         if record.previous_id in previous
         else {}
         for record in records
     }
-    _join_owner_changes(records, changes, sites=sites, user=user)
-    result: dict[int, list[Change]] = {}
+    _join_owner_changes(records, changes)
+    settled_before = timezone.now() - SETTLED_AFTER
+    computed = {}
     for record in records:
-        commune = sites[record.id].commune
-        shown = confidential.strip_confidential(changes[record.history_id], user=user, commune=commune)
-        result[record.history_id] = [change for each in shown.values() for change in each]
-    return result
+        before = incoming.get(record.previous_id, frozenset()) if record.previous_id in previous else frozenset()
+        after = incoming.get(record.history_id, frozenset()) if record.previous_id in previous else frozenset()
+        each = VersionChanges(
+            site_id=record.id,
+            changes={name: tuple(values) for name, values in changes[record.history_id].items()},
+            incoming_before=before,
+            incoming_after=after,
+        )
+        computed[record.history_id] = each
+        if record.history_date < settled_before:
+            if len(_settled) >= SETTLED_KEPT:
+                del _settled[next(iter(_settled))]
+            _settled[record.history_id] = each
+    return computed
 
 
 # The two reads of `update_changes`, compiled once per process (`core.prepared`): a site version has some 150 columns,
@@ -223,23 +312,16 @@ def _versions(name: str, ids: list[int]) -> list:
     return found
 
 
-def _join_owner_changes(
-    records: list, changes: dict[int, dict[str, list[Change]]], *, sites: Mapping[int, Site], user
-) -> None:
+def _join_owner_changes(records: list, changes: dict[int, dict[str, list[Change]]]) -> None:
     """Adds to each version the owners' changes its author saved with it: after it, within `OWNERS_JOIN_WINDOW`
-    and before the site's next version (the history page's rule, `views.history._version_for`), for the sites
-    whose owners the user may see."""
-    readable = {
-        record.id
-        for record in records
-        if OWNERS not in confidential.hidden_site_fields(user=user, commune=sites[record.id].commune)
-    }
-    if not readable:
+    and before the site's next version (the history page's rule, `views.history._version_for`). For every reader:
+    `update_changes` removes them for those who may not see owners."""
+    if not records:
         return
     by_site: dict[int, list] = {}
     for record in records:
         by_site.setdefault(record.id, []).append(record)
-    owner_versions = SiteOwner.history.filter(site_id__in=sorted(readable)).order_by("history_date", "history_id")
+    owner_versions = SiteOwner.history.filter(site_id__in=sorted(by_site)).order_by("history_date", "history_id")
     for owner_record, change in owner_changes(owner_versions):
         moment = owner_record.history_date
         for record in by_site.get(owner_record.site_id, []):

@@ -25,6 +25,7 @@ from resorption.activity.selectors import (
     latest_activities,
 )
 from resorption.notifications.models import NotificationEvent
+from resorption.settlements import history
 from resorption.settlements.models import Site
 from tests.accounts.factories import InterventionAreaFactory
 from tests.activity.conftest import (
@@ -461,6 +462,43 @@ def test_the_query_count_stays_flat_as_events_pile_up(client, scenario, people, 
     assert many == few <= 16
     assert len(items) == 20 and {item.kind for item in items} == set(FEED_KINDS)
     assert TARGETED_BODY not in html(client, people.operator)
+
+
+def _version_reads(client, user) -> int:
+    """The queries of a feed request that read site versions."""
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(URL).status_code == 200
+    return sum(1 for query in captured.captured_queries if "settlements_historicalsite" in query["sql"])
+
+
+@pytest.mark.parametrize("first", ["correspondent", "operator"])
+def test_settled_changes_are_computed_once_and_still_shown_to_each_reader_by_his_rights(
+    client, scenario, people, monkeypatch, first
+):
+    """Once a version can no longer change (`history.SETTLED_AFTER`, here at once), its changes are computed once per
+    process for every reader: whoever reads them first, the owners' changes reach only who may see owners, and the
+    next reads need no version."""
+    monkeypatch.setattr(history, "SETTLED_AFTER", datetime.timedelta(0))
+    expected = {
+        reader: _changes(activities(client, getattr(people, reader))) for reader in ("correspondent", "operator")
+    }
+    history.forget_settled_changes()
+
+    assert _version_reads(client, getattr(people, first)) > 0
+    assert _version_reads(client, getattr(people, first)) == 0
+    # The versions both see were computed for the first: the other reads them as his rights show them.
+    for reader, changes in expected.items():
+        assert _changes(activities(client, getattr(people, reader))) == changes
+    assert _version_reads(client, people.correspondent) == _version_reads(client, people.operator) == 0
+    assert OWNER_NAME in expected["correspondent"][-1][-1][2]
+    assert OWNER_NAME not in html(client, people.operator)
+
+
+def test_a_recent_version_is_computed_again_until_it_is_settled(client, scenario, people):
+    """An owner's row saved within `OWNERS_JOIN_WINDOW` of a version still joins it: until then, nothing is kept."""
+    assert _version_reads(client, people.correspondent) > 0
+    assert _version_reads(client, people.correspondent) > 0
 
 
 def test_the_dashboard_reads_the_latest_activities(client, scenario, people):
