@@ -6,10 +6,14 @@ person of `User.objects.in_directory()`). Every query here has a fixed shape, so
 queries whatever the number of organisations and people.
 """
 
-from collections import defaultdict
+import threading
+import time
+import uuid
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 
-from django.db import NotSupportedError
+from django.core.cache import cache
+from django.db import NotSupportedError, transaction
 from django.db.models import CharField, Count, Exists, Func, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 
@@ -121,6 +125,63 @@ def ordered_ids(organizations: OrganizationQuerySet) -> QuerySet:
     return organizations.order_by("search_name", "pk").values_list("pk", flat=True)
 
 
+# The directory without a search — as it opens, or narrowed by place, category or type: a few hundred lists at most —
+# is kept per process as its ordered ids: reading them, and counting them for the pages, costs PostgreSQL a semi-join
+# over every person listed (about 5 ms for 15,000 people) on every request, for lists that change when an account or
+# an organisation does. They are named by the directory's generation, a token in the shared cache that any save of a
+# person, an organisation, its type or an account's event (activation, deactivation: `AccountEvent`) replaces
+# (`directory_changed`, apps.py); a change that goes round the models' signals shows within `LISTING_SECONDS`.
+LISTING_SECONDS = 60
+LISTINGS_KEPT = 256
+_GENERATION_KEY = "directory:generation"
+_listings: OrderedDict[tuple[str, str, str, str], tuple[float, list[int]]] = OrderedDict()
+_listings_lock = threading.Lock()
+
+
+def generation() -> str:
+    """The directory's generation: a random token, replaced on each change (a new one if the cache lost it)."""
+    token = cache.get(_GENERATION_KEY)
+    if token is None:
+        cache.add(_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        token = cache.get(_GENERATION_KEY)
+    return token
+
+
+# The columns of a person that decide whether his organisation is listed: a save of others alone (a sign-in saves
+# `last_login`) leaves the listings as they are.
+_LISTING_USER_FIELDS = frozenset({"status", "anonymized_at", "organization", "organization_id"})
+
+
+def directory_changed(sender=None, update_fields=None, **kwargs) -> None:
+    """Receiver of the saves and deletions that may change the directory: its listings are read again — at once
+    for this transaction's own reads, and after its commit, since another process may have kept meanwhile the list
+    as it stood before the commit."""
+    if sender is User and update_fields is not None and not _LISTING_USER_FIELDS & set(update_fields):
+        return
+    _new_generation()
+    transaction.on_commit(_new_generation)
+
+
+def _new_generation() -> None:
+    cache.set(_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def listing_ids(*, territory: str = "", category: str = "", type_uid: str = "") -> list[int]:
+    """`ordered_ids` of the directory narrowed by these filters without a search, kept per process and generation."""
+    key = (generation(), territory, category, type_uid)
+    now = time.monotonic()
+    kept = _listings.get(key)
+    if kept is not None and now - kept[0] < LISTING_SECONDS:
+        return kept[1]
+    ids = list(ordered_ids(directory_organizations(territory=territory, category=category, type_uid=type_uid)))
+    with _listings_lock:
+        _listings[key] = (now, ids)
+        _listings.move_to_end(key)
+        while len(_listings) > LISTINGS_KEPT:
+            _listings.popitem(last=False)
+    return ids
+
+
 # The cards of a page, read by a query compiled once per process (`core.prepared`): the same for every reader.
 _CARDS = PreparedQueries(Organization, size=1)
 CARDS_AT_ONCE = 30
@@ -182,8 +243,21 @@ def territory_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+_types: tuple[str, list] | None = None
+
+
 def type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The organisation types the type filter offers, grouped by category (one query)."""
+    """The organisation types the type filter offers, grouped by category (one query, then none until the directory's
+    generation changes)."""
+    global _types
+    token = generation()
+    kept = _types
+    if kept is None or kept[0] != token:
+        kept = _types = (token, _type_choices())
+    return kept[1]
+
+
+def _type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     grouped: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for uid, name, category in OrganizationType.objects.order_by("name_singular").values_list(
         "uid", "name_singular", "category"

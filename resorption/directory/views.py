@@ -73,13 +73,16 @@ def index(request: HttpRequest) -> HttpResponse:
     )
     filters = form.cleaned_data
     term = filters.get("q", "")
-    organizations = selectors.directory_organizations(
-        term=term,
-        territory=filters.get("territoire", ""),
-        category=filters.get("categorie", ""),
-        type_uid=filters.get("type", ""),
-    )
-    page = Paginator(selectors.ordered_ids(organizations), PAGE_SIZE).get_page(request.GET.get("page"))
+    narrowed = {
+        "territory": filters.get("territoire", ""),
+        "category": filters.get("categorie", ""),
+        "type_uid": filters.get("type", ""),
+    }
+    if selectors.search_words(term):
+        ids = selectors.ordered_ids(selectors.directory_organizations(term=term, **narrowed))
+    else:
+        ids = selectors.listing_ids(**narrowed)
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = selectors.cards(list(page.object_list))
     named = selectors.people_named_by_organization([each.pk for each in shown], selectors.search_words(term))
     organization_url = url_maker("directory:organization", "pk")

@@ -1,6 +1,7 @@
 """The directory (« Annuaire », issue 11 item 5, reference §F.1): who is listed, the search and its filters, the
 organisation page and its recorded views, the person's card, the 404s, and query counts that stay flat."""
 
+import datetime
 import html
 import re
 
@@ -17,7 +18,10 @@ from django.utils import timezone
 from resorption.accounts.access import access_directory_user
 from resorption.accounts.enums import AdminRole, AreaType, OrganizationCategory, Role, UserStatus
 from resorption.accounts.models import Organization, User
+from resorption.accounts.services.profile import user_self_deactivate
+from resorption.accounts.services.retention import inactive_users_deactivate
 from resorption.demo import data as demo_data
+from resorption.directory import selectors
 from resorption.directory.models import DirectoryView
 from tests.accounts.factories import (
     InterventionAreaFactory,
@@ -108,6 +112,53 @@ def test_the_list_holds_the_active_organisations_with_an_active_person_only(clie
     OrganizationFactory(name="Structure sans personne")
 
     assert listed(client.get(INDEX)) == ["Association Les Abris", "Structure du lecteur"]
+
+
+def _reads_the_listing(client, query=None) -> bool:
+    """Whether a request of the list read its organisations from the rule (rather than the ids a process keeps)."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(INDEX, query or {}).status_code == 200
+    return any('ORDER BY "accounts_organization"."search_name"' in each["sql"] for each in captured.captured_queries)
+
+
+@pytest.mark.parametrize("query", [{}, {"territoire": "departement-33", "categorie": "association"}])
+def test_a_listing_without_search_is_read_once_then_again_after_each_change(client, viewer, query):
+    abris = member_of("Association Les Abris")
+    assert _reads_the_listing(client, query)
+    assert not _reads_the_listing(client, query)
+    assert listed(client.get(INDEX, query)) == ["Association Les Abris", "Structure du lecteur"]
+
+    # A person who leaves, the first person of a new organisation, a renamed organisation: each shows at once.
+    user_self_deactivate(user=abris, request_anonymization=False)
+    assert listed(client.get(INDEX, query)) == ["Structure du lecteur"]
+    member_of("Association Zéphyr")
+    assert listed(client.get(INDEX, query)) == ["Association Zéphyr", "Structure du lecteur"]
+    viewer.organization.name = "Accueil du lecteur"
+    viewer.organization.save()
+    assert listed(client.get(INDEX, query)) == ["Accueil du lecteur", "Association Zéphyr"]
+
+
+def test_an_account_deactivated_for_inactivity_leaves_the_listing_at_once(client, viewer):
+    """The inactivity job deactivates with an UPDATE (no save of the person), then records the account's event."""
+    absent = member_of("Association Les Abris")
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    User.objects.filter(pk=absent.pk).update(
+        created_at=long_ago, last_login=long_ago, inactivity_alert_sent_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    assert listed(client.get(INDEX)) == ["Association Les Abris", "Structure du lecteur"]
+
+    assert inactive_users_deactivate(now=timezone.now()) == 1
+    assert listed(client.get(INDEX)) == ["Structure du lecteur"]
+
+
+def test_a_change_made_around_the_models_shows_after_the_listings_time(client, viewer, monkeypatch):
+    absent = member_of("Association Les Abris")
+    assert listed(client.get(INDEX)) == ["Association Les Abris", "Structure du lecteur"]
+
+    User.objects.filter(pk=absent.pk).update(status=UserStatus.INACTIVE)
+    assert listed(client.get(INDEX)) == ["Association Les Abris", "Structure du lecteur"]
+    monkeypatch.setattr(selectors, "LISTING_SECONDS", 0)
+    assert listed(client.get(INDEX)) == ["Structure du lecteur"]
 
 
 def test_a_person_listed_is_active_of_an_active_organisation_and_never_anonymised(viewer):
