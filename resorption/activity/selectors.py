@@ -392,16 +392,29 @@ def _by_ids(queries: PreparedQueries, key: str, build: Callable[..., QuerySet], 
     return found
 
 
+# Of a site, what an item says (`_site_subject`, `_site_activity`): not its hundred and fifty columns. Its commune
+# is whole: the confidential rule reads its place (`settlements.history.update_changes`).
+_SITE_FIELDS = ("address", "name", "commune", "closing_cause", "closed_with_solutions")
+
+
 def _sites(user: User, site_ids: Collection[int]) -> dict[int, Site]:
     def build(*ids: int) -> QuerySet:
-        return Site.objects.visible_to(user).filter(pk__in=ids).select_related("commune__departement")
+        return (
+            Site.objects.visible_to(user).filter(pk__in=ids).select_related("commune__departement").only(*_SITE_FIELDS)
+        )
 
     return {site.pk: site for site in _by_ids(_SITES, permissions.visible_sites_key(user), build, site_ids)}
 
 
 def _journal_entries(user: User, entry_ids: list[int]) -> dict[int, JournalEntry]:
     def build(*ids: int) -> QuerySet:
-        return JournalEntry.objects.alive().readable_by(user).filter(pk__in=ids).select_related("site__commune")
+        return (
+            JournalEntry.objects.alive()
+            .readable_by(user)
+            .filter(pk__in=ids)
+            .select_related("site__commune")
+            .only("kind", "site", "is_public", "body", *(f"site__{field}" for field in _SITE_FIELDS))
+        )
 
     key = permissions.journal_entries_key(user)
     return {entry.pk: entry for entry in _by_ids(_JOURNAL_ENTRIES, key, build, entry_ids)}
