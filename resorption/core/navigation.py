@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,14 @@ def url_maker(name: str, varying: str, *, marker: object = _MARKER, **fixed: obj
     url = reverse(name, kwargs={varying: marker, **fixed})
     prefix, _, suffix = url.rpartition(str(marker))
     return lambda value: f"{prefix}{value}{suffix}"
+
+
+def url_for(name: str, varying: str, value: object) -> str:
+    """`reverse(name, kwargs={varying: value})`, resolved once per process (and script prefix) by `url_maker`: for
+    links written item by item across requests (the activity feed's, the notifications')."""
+    return _maker(name, varying, get_script_prefix())(value)
+
+
+@cache  # one entry per URL name linked this way: a handful
+def _maker(name: str, varying: str, prefix: str) -> Callable[[object], str]:
+    return url_maker(name, varying)

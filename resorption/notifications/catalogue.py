@@ -12,12 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 
 from resorption.accounts import permissions
 from resorption.accounts.enums import AdminRole, EmailSubscription, Role
 from resorption.accounts.models import Organization, User, effective_role_q
 from resorption.actions.models import Action, ActionEntry
+from resorption.core.navigation import url_for
 from resorption.journal.enums import EntryKind
 from resorption.journal.models import JournalEntry, TerritorialMessage
 from resorption.notifications.registry import NotificationKind, register
@@ -102,7 +102,7 @@ class JournalMessagePosted(NotificationKind):
 
     @classmethod
     def url(cls, obj: JournalEntry) -> str:
-        journal = reverse("journal:journal", kwargs={"site_id": obj.site_id})
+        journal = url_for("journal:journal", "site_id", obj.site_id)
         tab = "?onglet=sanitaire" if obj.kind == EntryKind.HEALTH else ""
         return f"{journal}{tab}#message-{obj.pk}"
 
@@ -158,7 +158,7 @@ class ActionMessagePosted(NotificationKind):
 
     @classmethod
     def url(cls, obj: ActionEntry) -> str:
-        return reverse("actions:journal", kwargs={"pk": obj.action_id}) + f"#message-{obj.pk}"
+        return url_for("actions:journal", "pk", obj.action_id) + f"#message-{obj.pk}"
 
 
 @register
@@ -248,7 +248,7 @@ class _TerritorySiteEvent(NotificationKind):
 
     @classmethod
     def url(cls, obj: Site) -> str:
-        return reverse("settlements:detail", kwargs={"pk": obj.pk})
+        return url_for("settlements:detail", "pk", obj.pk)
 
 
 @register
@@ -305,7 +305,7 @@ class SiteUpdated(_FeedOnly):
 
     @classmethod
     def url(cls, obj: Any) -> str:
-        return reverse("settlements:history", kwargs={"pk": obj.id})
+        return url_for("settlements:history", "pk", obj.id)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -350,7 +350,7 @@ class SiteActorAdded(NotificationKind):
 
     @classmethod
     def url(cls, obj: SiteActor) -> str:
-        return reverse("settlements:detail", kwargs={"pk": obj.site_id}) + "#intervenants"
+        return url_for("settlements:detail", "pk", obj.site_id) + "#intervenants"
 
     @classmethod
     def reply_to(cls, obj: SiteActor) -> list[str]:
@@ -379,4 +379,4 @@ class UserActivated(_FeedOnly):
 
     @classmethod
     def url(cls, obj: User) -> str:
-        return reverse("directory:person", kwargs={"pk": obj.pk})
+        return url_for("directory:person", "pk", obj.pk)

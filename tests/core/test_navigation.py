@@ -87,3 +87,23 @@ def test_url_maker_gives_what_reverse_gives_for_any_value():
     assert site_page(21_474_836) == reverse("settlements:detail", kwargs={"pk": 21_474_836})  # the marker's digits
     assert edit(345) == reverse("journal:edit", kwargs={"site_id": 12, "entry_id": 345})
     assert attachment(file_id) == reverse("journal:attachment", kwargs={"site_id": 12, "attachment_uuid": file_id})
+
+
+def test_url_for_gives_what_reverse_gives_under_each_script_prefix():
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from resorption.core.navigation import url_for
+
+    assert url_for("settlements:detail", "pk", 7) == reverse("settlements:detail", kwargs={"pk": 7})
+    assert url_for("journal:journal", "site_id", 12) == reverse("journal:journal", kwargs={"site_id": 12})
+    before = get_script_prefix()
+    try:
+        set_script_prefix("/plateforme/")
+        assert (
+            url_for("settlements:detail", "pk", 7)
+            == "/plateforme/sites/7/"
+            == reverse("settlements:detail", kwargs={"pk": 7})
+        )
+    finally:
+        set_script_prefix(before)
+    assert url_for("settlements:detail", "pk", 8) == reverse("settlements:detail", kwargs={"pk": 8})
