@@ -41,6 +41,7 @@ from django.db.models import Exists, F, ManyToManyField, Model, OuterRef, Q, Que
 
 from resorption.accounts.enums import AdminRole, AreaType, Option, Role
 from resorption.accounts.models import InterventionArea, Organization, PermissionOverride, User, effective_role_q
+from resorption.core.prepared import PreparedQueries
 from resorption.territories.location import (
     Territories,
     located_around_q,
@@ -1648,20 +1649,35 @@ def confidential_classes_visible(
 
 def _area_owner_q(user: User) -> Q:
     """Custom areas replace the organisation's when the user has them (§A.4)."""
-    return Q(user_id=user.pk) if user.use_custom_intervention_area else Q(organization_id=user.organization_id)
+    column, owner_id = _area_owner(user)
+    return Q(**{column: owner_id})
+
+
+def _area_owner(user: User) -> tuple[str, int]:
+    """The column of `InterventionArea` and the value `_area_owner_q` filters on."""
+    return ("user_id", user.pk) if user.use_custom_intervention_area else ("organization_id", user.organization_id)
 
 
 # The main area first, then by kind and age: the order in which areas are shown, and the first one is « main ».
 _AREA_ORDER = ("-is_main_area", "area_type", "pk")
 
 
-def intervention_areas(user: User) -> QuerySet[InterventionArea]:
+# The read of `intervention_areas`, compiled once per process (`core.prepared`): the dashboard shows them each time.
+_AREAS = PreparedQueries(InterventionArea, size=2)
+
+
+def intervention_areas(user: User) -> list[InterventionArea]:
     """The areas the user's local grants apply to: his own when he has custom areas, else his organisation's."""
-    return (
-        InterventionArea.objects.filter(_area_owner_q(user))
-        .select_related("region", "departement", "epci", "commune__departement")
-        .order_by(*_AREA_ORDER)
-    )
+    column, owner_id = _area_owner(user)
+
+    def build(owner: int) -> QuerySet[InterventionArea]:
+        return (
+            InterventionArea.objects.filter(**{column: owner})
+            .select_related("region", "departement", "epci", "commune__departement")
+            .order_by(*_AREA_ORDER)
+        )
+
+    return _AREAS.fetch(column, build, owner_id)
 
 
 def has_areas_below_departement(user: User | AnonymousUser) -> bool:

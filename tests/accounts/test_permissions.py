@@ -801,7 +801,7 @@ def test_the_main_area_comes_with_the_context_and_is_the_first_area_shown(world,
     InterventionAreaFactory(**owner, departement=world.dordogne)
     loaded = fresh(partner)
 
-    first = perms.intervention_areas(loaded).first()
+    first = perms.intervention_areas(loaded)[0]
     assert (
         perms.main_intervention_area(loaded) == ("epci", world.metropole.pk) == (first.area_type, first.territory_code)
     )
