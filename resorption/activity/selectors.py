@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, partial, reduce
+from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
@@ -266,10 +267,13 @@ def feed_page(
     reader's permissions (`permissions.context_key`), kinds, place and size: building it costs more than running it."""
     if before is None:
         key = (permissions.context_key(user), tuple(kind.value for kind in kinds), location, size)
-        first = _FIRST_PAGES.query(key, lambda: feed_events(user, kinds=kinds, location=location)[: size + 1], 0)
-        events = first.fetch()
+        first = _FIRST_PAGES.query(
+            key, lambda: _event_rows(feed_events(user, kinds=kinds, location=location), size), 0
+        )
+        rows = first.fetch()
     else:
-        events = list(feed_events(user, kinds=kinds, location=location, before=before)[: size + 1])
+        rows = _event_rows(feed_events(user, kinds=kinds, location=location, before=before), size)
+    events = [_Event.of(row) for row in rows]
     more = len(events) > size
     events = events[:size]
     activities = _activities(user, events)
@@ -280,12 +284,46 @@ def feed_page(
     )
 
 
+class _Actor(NamedTuple):
+    """What an item says of an event's author (`history.author_label` reads these two)."""
+
+    full_name: str
+    anonymized_at: datetime.datetime | None
+    organization_name: str
+
+
+class _Event(NamedTuple):
+    """An event of a page, read as a plain row: twenty model instances, their authors and organisations cost more to
+    build than the query to run."""
+
+    pk: int
+    kind: str
+    object_id: int
+    created_at: datetime.datetime
+    site_id: int | None
+    actor: _Actor | None
+
+    @classmethod
+    def of(cls, row: tuple) -> "_Event":
+        pk, kind, object_id, created_at, site_id, first_name, last_name, anonymized_at, organization = row
+        actor = None if first_name is None else _Actor(f"{first_name} {last_name}", anonymized_at, organization)
+        return cls(pk, kind, object_id, created_at, site_id, actor)
+
+
+def _event_rows(events: QuerySet[NotificationEvent], size: int) -> QuerySet:
+    """`size` + 1 events (one more tells whether there is a next page), as the rows `_Event.of` reads."""
+    return events.values_list(*_EVENT_ROW)[: size + 1]
+
+
+_EVENT_ROW = ("pk", *_EVENT_FIELDS, *_AUTHOR_FIELDS)
+
+
 def latest_activities(user: User, limit: int = 5) -> list[Activity]:
     """The user's latest activities, for the dashboard: the first items of his feed, every kind, the whole nation."""
     return feed_page(user, size=limit).activities
 
 
-def _activities(user: User, events: list[NotificationEvent]) -> list[Activity]:
+def _activities(user: User, events: list[_Event]) -> list[Activity]:
     ids: dict[FeedKind, list[int]] = defaultdict(list)
     for event in events:
         ids[_BY_EVENT_KIND[event.kind]].append(event.object_id)
@@ -348,12 +386,12 @@ def _activities(user: User, events: list[NotificationEvent]) -> list[Activity]:
     return activities
 
 
-def _author(actor: User | None) -> str:
+def _author(actor: _Actor | None) -> str:
     """« Camille Martin (Structure) », as the history names authors (an anonymised account is not named)."""
     if actor is None:
         return ""
     label = author_label(actor)
-    return label if actor.anonymized_at is not None else f"{label} ({actor.organization.name})"
+    return label if actor.anonymized_at is not None else f"{label} ({actor.organization_name})"
 
 
 def _site_subject(site: Site) -> str:
