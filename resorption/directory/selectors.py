@@ -10,7 +10,8 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.cache import cache
 from django.db import NotSupportedError, transaction
@@ -126,16 +127,43 @@ def ordered_ids(organizations: OrganizationQuerySet) -> QuerySet:
 
 
 # The directory without a search — as it opens, or narrowed by place, category or type: a few hundred lists at most —
-# is kept per process as its ordered ids: reading them, and counting them for the pages, costs PostgreSQL a semi-join
-# over every person listed (about 5 ms for 15,000 people) on every request, for lists that change when an account or
-# an organisation does. They are named by the directory's generation, a token in the shared cache that any save of a
-# person, an organisation, its type or an account's event (activation, deactivation: `AccountEvent`) replaces
-# (`directory_changed`, apps.py); a change that goes round the models' signals shows within `LISTING_SECONDS`.
+# is kept per process as its ordered ids (and its pages' cards, views.py): reading them, and counting them for the
+# pages, costs PostgreSQL a semi-join over every person listed (about 5 ms for 15,000 people) on every request, for
+# lists that change when an account or an organisation does. They are named by the directory's generation, a token
+# in the shared cache that any save of a person, an organisation, its type or an account's event (activation,
+# deactivation: `AccountEvent`) replaces (`directory_changed`, apps.py); a change that goes round the models' signals
+# shows within `LISTING_SECONDS` (decision 0020).
 LISTING_SECONDS = 60
 LISTINGS_KEPT = 256
 _GENERATION_KEY = "directory:generation"
-_listings: OrderedDict[tuple[str, str, str, str], tuple[float, list[int]]] = OrderedDict()
-_listings_lock = threading.Lock()
+
+
+class Kept:
+    """What a process derives from the directory, kept by key under the directory's generation for `LISTING_SECONDS`
+    at most, the `size` most recently computed."""
+
+    def __init__(self, size: int = LISTINGS_KEPT):
+        self.size = size
+        self._values: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, key: tuple, compute: Callable[[], Any]) -> Any:
+        """The value kept for `key` under the generation `token` (`generation()`, read once per request)."""
+        full_key = (token, *key)
+        now = time.monotonic()
+        kept = self._values.get(full_key)
+        if kept is not None and now - kept[0] < LISTING_SECONDS:
+            return kept[1]
+        value = compute()
+        with self._lock:
+            self._values[full_key] = (now, value)
+            self._values.move_to_end(full_key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
+_LISTINGS = Kept()
 
 
 def generation() -> str:
@@ -147,15 +175,15 @@ def generation() -> str:
     return token
 
 
-# The columns of a person that decide whether his organisation is listed: a save of others alone (a sign-in saves
-# `last_login`) leaves the listings as they are.
+# The columns of a person that decide whether his organisation is listed, and how many people its card counts: a
+# save of others alone (a sign-in saves `last_login`) leaves what is kept as it is.
 _LISTING_USER_FIELDS = frozenset({"status", "anonymized_at", "organization", "organization_id"})
 
 
 def directory_changed(sender=None, update_fields=None, **kwargs) -> None:
-    """Receiver of the saves and deletions that may change the directory: its listings are read again — at once
-    for this transaction's own reads, and after its commit, since another process may have kept meanwhile the list
-    as it stood before the commit."""
+    """Receiver of the saves and deletions that may change the directory: what is kept is computed again — at once
+    for this transaction's own reads, and after its commit, since another process may have kept meanwhile the
+    directory as it stood before the commit."""
     if sender is User and update_fields is not None and not _LISTING_USER_FIELDS & set(update_fields):
         return
     _new_generation()
@@ -166,20 +194,14 @@ def _new_generation() -> None:
     cache.set(_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def listing_ids(*, territory: str = "", category: str = "", type_uid: str = "") -> list[int]:
-    """`ordered_ids` of the directory narrowed by these filters without a search, kept per process and generation."""
-    key = (generation(), territory, category, type_uid)
-    now = time.monotonic()
-    kept = _listings.get(key)
-    if kept is not None and now - kept[0] < LISTING_SECONDS:
-        return kept[1]
-    ids = list(ordered_ids(directory_organizations(territory=territory, category=category, type_uid=type_uid)))
-    with _listings_lock:
-        _listings[key] = (now, ids)
-        _listings.move_to_end(key)
-        while len(_listings) > LISTINGS_KEPT:
-            _listings.popitem(last=False)
-    return ids
+def listing_ids(token: str, *, territory: str = "", category: str = "", type_uid: str = "") -> list[int]:
+    """`ordered_ids` of the directory narrowed by these filters without a search, kept per process under the
+    generation `token`."""
+    return _LISTINGS.get(
+        token,
+        (territory, category, type_uid),
+        lambda: list(ordered_ids(directory_organizations(territory=territory, category=category, type_uid=type_uid))),
+    )
 
 
 # The cards of a page, read by a query compiled once per process (`core.prepared`): the same for every reader.
@@ -246,11 +268,10 @@ def territory_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 _types: tuple[str, list] | None = None
 
 
-def type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def type_choices(token: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """The organisation types the type filter offers, grouped by category (one query, then none until the directory's
-    generation changes)."""
+    generation `token` changes)."""
     global _types
-    token = generation()
     kept = _types
     if kept is None or kept[0] != token:
         kept = _types = (token, _type_choices())

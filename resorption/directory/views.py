@@ -68,8 +68,9 @@ def _card_html(card: Card) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     """The organisations of the directory, in alphabetical order. A search on a person's name lists her organisation
     with her name under it."""
+    token = selectors.generation()
     form = DirectoryFilterForm.from_query(
-        request.GET, territories=selectors.territory_choices(), types=selectors.type_choices()
+        request.GET, territories=selectors.territory_choices(), types=selectors.type_choices(token)
     )
     filters = form.cleaned_data
     term = filters.get("q", "")
@@ -78,15 +79,16 @@ def index(request: HttpRequest) -> HttpResponse:
         "category": filters.get("categorie", ""),
         "type_uid": filters.get("type", ""),
     }
-    if selectors.search_words(term):
+    words = selectors.search_words(term)
+    if words:
         ids = selectors.ordered_ids(selectors.directory_organizations(term=term, **narrowed))
     else:
-        ids = selectors.listing_ids(**narrowed)
+        ids = selectors.listing_ids(token, **narrowed)
     page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = selectors.cards(list(page.object_list))
-    named = selectors.people_named_by_organization([each.pk for each in shown], selectors.search_words(term))
-    organization_url = url_maker("directory:organization", "pk")
-    person_url = url_maker("directory:person", "pk")
+    page_ids = tuple(page.object_list)
+    # A page's cards without a search are kept like the listings (`selectors.Kept`): a card counts the organisation's
+    # people, whose changes replace the directory's generation.
+    cards = _cards(page_ids, words) if words else _KEPT_CARDS.get(token, page_ids, lambda: _cards(page_ids, []))
     return render(
         request,
         "directory/index.html",
@@ -98,24 +100,34 @@ def index(request: HttpRequest) -> HttpResponse:
             "filtered": any(filters.values()),
             # The three lists of the filters, kept rendered under the values chosen (their choices are everyone's).
             "filters_key": repr([filters.get(name, "") for name in ("territoire", "categorie", "type")]),
-            "cards": [
-                Card(
-                    url=organization_url(organization.pk),
-                    name=organization.name,
-                    abbreviation=organization.abbreviation,
-                    type_name=organization.type.name_singular,
-                    place=place_label(organization),
-                    category=_CATEGORY_LABELS.get(organization.type.category, ""),
-                    being_funded=organization.being_funded,
-                    member_count=organization.member_count,
-                    people=tuple(
-                        (person.full_name, person_url(person.pk)) for person in named.get(organization.pk, [])
-                    ),
-                )
-                for organization in shown
-            ],
+            "cards": cards,
         },
     )
+
+
+_KEPT_CARDS = selectors.Kept()
+
+
+def _cards(organization_ids: tuple[int, ...], words: list[str]) -> list[Card]:
+    """The cards of these organisations, with the people a search on these words found in each."""
+    shown = selectors.cards(list(organization_ids))
+    named = selectors.people_named_by_organization([each.pk for each in shown], words)
+    organization_url = url_maker("directory:organization", "pk")
+    person_url = url_maker("directory:person", "pk")
+    return [
+        Card(
+            url=organization_url(organization.pk),
+            name=organization.name,
+            abbreviation=organization.abbreviation,
+            type_name=organization.type.name_singular,
+            place=place_label(organization),
+            category=_CATEGORY_LABELS.get(organization.type.category, ""),
+            being_funded=organization.being_funded,
+            member_count=organization.member_count,
+            people=tuple((person.full_name, person_url(person.pk)) for person in named.get(organization.pk, [])),
+        )
+        for organization in shown
+    ]
 
 
 def organization(request: HttpRequest, pk: int) -> HttpResponse:

@@ -138,6 +138,24 @@ def test_a_listing_without_search_is_read_once_then_again_after_each_change(clie
     assert listed(client.get(INDEX, query)) == ["Accueil du lecteur", "Association Zéphyr"]
 
 
+def test_a_page_of_cards_without_search_is_read_once_then_counts_each_new_person(client, viewer):
+    def reads_cards() -> bool:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(INDEX).status_code == 200
+        # The cards' query reads organisations by id (the listing's reads them `IN (SELECT …)` of their people).
+        return any(
+            '"accounts_organization"."id" IN (' in each["sql"] and "IN (SELECT" not in each["sql"]
+            for each in captured.captured_queries
+        )
+
+    assert reads_cards()
+    assert not reads_cards()
+    assert "1 membre sur la plateforme" in card_of(client.get(INDEX), "Structure du lecteur")
+
+    UserFactory(organization=viewer.organization)
+    assert "2 membres sur la plateforme" in card_of(client.get(INDEX), "Structure du lecteur")
+
+
 def test_an_account_deactivated_for_inactivity_leaves_the_listing_at_once(client, viewer):
     """The inactivity job deactivates with an UPDATE (no save of the person), then records the account's event."""
     absent = member_of("Association Les Abris")
