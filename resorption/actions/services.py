@@ -32,6 +32,7 @@ from resorption.actions.models import (
     ActionOperator,
     ActionSite,
 )
+from resorption.core.constraints import constraint_errors
 from resorption.settlements.models import Site
 
 # The action's own columns a form writes; `topics`, `managers`, `operators` and `sites` are taken apart.
@@ -397,11 +398,8 @@ def _validate(action: Action, errors: dict[str, list]) -> None:
         action.full_clean(exclude=["created_by", "updated_by"], validate_constraints=False)
     except ValidationError as error:
         error.update_error_dict(errors)
-    for constraint in action._meta.constraints:
-        try:
-            constraint.validate(Action, action)
-        except ValidationError as error:
-            errors.setdefault(CONSTRAINT_FIELDS.get(constraint.name, NON_FIELD_ERRORS), []).extend(error.messages)
+    for field, messages in constraint_errors(action, fields=CONSTRAINT_FIELDS).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 

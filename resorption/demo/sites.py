@@ -11,10 +11,12 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from resorption.accounts.models import User
+from resorption.core.constraints import constraint_errors
 from resorption.notifications.catalogue import SiteDeclared
 from resorption.notifications.models import NotificationEvent
 from resorption.settlements.enums import (
@@ -560,7 +562,9 @@ def _create(spec: DemoSite, *, today: datetime.date, author: User | None) -> Sit
         **spec.fields,
     )
     site._history_user = author
-    site.full_clean()
+    site.full_clean(validate_constraints=False)
+    if errors := constraint_errors(site):  # one query for the fifty check constraints
+        raise ValidationError(errors)
     site.save()
     for name, owner_type in spec.owners:
         owner = SiteOwner(site=site, name=name, owner_type=owner_type)

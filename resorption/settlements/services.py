@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from resorption.accounts import permissions
+from resorption.core.constraints import constraint_errors
 from resorption.settlements import signals
 from resorption.settlements.access import access_site
 from resorption.settlements.confidential import JUSTICE_FIELDS
@@ -453,11 +454,8 @@ def _validate(instance: models.Model, errors: dict[str, list]) -> None:
         instance.full_clean(validate_constraints=False)
     except ValidationError as exc:
         exc.update_error_dict(errors)
-    for constraint in instance._meta.constraints:
-        try:
-            constraint.validate(type(instance), instance)
-        except ValidationError as exc:
-            errors.setdefault(CONSTRAINT_FIELDS.get(constraint.name, NON_FIELD_ERRORS), []).extend(exc.messages)
+    for field, messages in constraint_errors(instance, fields=CONSTRAINT_FIELDS).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
