@@ -151,13 +151,24 @@ def page_overflow(page: Page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
 
 
-@pytest.mark.parametrize("email", KEY_PAGES.keys(), ids=lambda email: email or "visiteur")
-def test_every_key_page_passes_axe_and_fits_the_screen(page: Page, live_server, demo_data, email):
+# Each person's pages in runs of at most this many: a test per run, so that the suite's processes share them.
+PAGES_PER_TEST = 8
+RUNS = [
+    pytest.param(
+        email, pages[start : start + PAGES_PER_TEST], id=f"{email or 'visiteur'}-{start // PAGES_PER_TEST + 1}"
+    )
+    for email, pages in KEY_PAGES.items()
+    for start in range(0, len(pages), PAGES_PER_TEST)
+]
+
+
+@pytest.mark.parametrize(("email", "key_pages"), RUNS)
+def test_every_key_page_passes_axe_and_fits_the_screen(page: Page, live_server, demo_data, email, key_pages):
     if email is not None:
         sign_in(page, live_server, email)
 
     failures = []
-    for key_page in KEY_PAGES[email]:
+    for key_page in key_pages:
         path = key_page.path()
         page.set_viewport_size(DESKTOP)
         response = page.goto(path)
