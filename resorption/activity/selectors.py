@@ -194,21 +194,7 @@ def feed_events(
     events = NotificationEvent.objects.filter(visible_events_q(user, kinds), territory_q(location))
     if before is not None:
         events = events.filter(before.before_q())
-    # Of the author, what an item names (`_author`): not his whole row (his stored permissions among others).
-    return (
-        events.select_related("actor__organization")
-        .only(*_EVENT_FIELDS, *_AUTHOR_FIELDS)
-        .order_by("-created_at", "-pk")
-    )
-
-
-_EVENT_FIELDS = ("kind", "object_id", "created_at", "site_id")
-_AUTHOR_FIELDS = (
-    "actor__first_name",
-    "actor__last_name",
-    "actor__anonymized_at",
-    "actor__organization__name",
-)
+    return events.order_by("-created_at", "-pk")
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -315,7 +301,18 @@ def _event_rows(events: QuerySet[NotificationEvent], size: int) -> QuerySet:
     return events.values_list(*_EVENT_ROW)[: size + 1]
 
 
-_EVENT_ROW = ("pk", *_EVENT_FIELDS, *_AUTHOR_FIELDS)
+# The event's columns, then what an item names of its author (`_author`): not his whole row.
+_EVENT_ROW = (
+    "pk",
+    "kind",
+    "object_id",
+    "created_at",
+    "site_id",
+    "actor__first_name",
+    "actor__last_name",
+    "actor__anonymized_at",
+    "actor__organization__name",
+)
 
 
 def latest_activities(user: User, limit: int = 5) -> list[Activity]:

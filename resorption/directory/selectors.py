@@ -265,17 +265,13 @@ def territory_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-_types: tuple[str, list] | None = None
+_TYPES = Kept(size=1)
 
 
 def type_choices(token: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The organisation types the type filter offers, grouped by category (one query, then none until the directory's
-    generation `token` changes)."""
-    global _types
-    kept = _types
-    if kept is None or kept[0] != token:
-        kept = _types = (token, _type_choices())
-    return kept[1]
+    """The organisation types the type filter offers, grouped by category (one query, then none while the directory's
+    generation `token` stands)."""
+    return _TYPES.get(token, (), _type_choices)
 
 
 def _type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
