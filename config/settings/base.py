@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "resorption.notifications",
     "resorption.directory",
     "resorption.activity",
+    "resorption.exports",
+    "resorption.stats",
     "resorption.dashboard",
     "resorption.demo",
 ]
