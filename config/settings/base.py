@@ -219,6 +219,8 @@ STATICFILES_DIRS = [
     # The map's library, served from the files npm installs (`make install` runs `npm ci`; docs/decisions/0018-map.md).
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
     ("vendor/leaflet.markercluster", BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"),
+    # The statistics' charts (Chart.js, UMD build), each with the same figures as a table under it.
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
