@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from resorption.settlements.enums import SiteStatus
-from resorption.settlements.snapshots import closed_at, end_of_day, open_at, versions_in_force
+from resorption.settlements.snapshots import closed_at, end_of_day, ever_in_departements, open_at, versions_in_force
 from tests.settlements.factories import SiteFactory
 from tests.territories.factories import CommuneFactory
 
@@ -114,3 +114,20 @@ def test_the_state_can_be_filtered_and_counted_as_a_queryset_of_sites():
 
     in_commune = open_at(at(3)).filter(commune__departement_id=commune.departement_id)
     assert list(in_commune.values_list("id", "population_total")) == [(kept.pk, 41)]
+
+
+def test_among_restricts_to_the_sites_once_in_the_departements_and_keeps_their_state():
+    bordeaux = declared_on(1, population_total=40)
+    reunion = save_on(SiteFactory.build(commune=CommuneFactory(overseas=True), **FEW_PEOPLE), 1)
+    moved = save_on(SiteFactory.build(commune=CommuneFactory(overseas=True), **FEW_PEOPLE), 1)
+    save_on(moved, 3, commune=bordeaux.commune)
+
+    in_gironde = ever_in_departements([bordeaux.commune.departement_id])
+
+    def ids(moment):
+        found = open_at(moment, among=in_gironde).filter(commune__departement_id=bordeaux.commune.departement_id)
+        return sorted(found.values_list("id", flat=True))
+
+    assert ids(at(2)) == [bordeaux.pk]
+    assert ids(at(4)) == sorted([bordeaux.pk, moved.pk])
+    assert reunion.pk not in set(versions_in_force(at(4), among=in_gironde).values_list("id", flat=True))
