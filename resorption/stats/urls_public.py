@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from resorption.stats import views_public
 
 app_name = "public_stats"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_public.public_statistics, name="index"),
+]
