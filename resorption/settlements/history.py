@@ -314,7 +314,7 @@ def _versions(name: str, ids: list[int]) -> list:
 
 def _join_owner_changes(records: list, changes: dict[int, dict[str, list[Change]]]) -> None:
     """Adds to each version the owners' changes its author saved with it: after it, within `OWNERS_JOIN_WINDOW`
-    and before the site's next version (the history page's rule, `views.history._version_for`). For every reader:
+    and before the site's next version (the history page's rule, `site_page._version_for`). For every reader:
     `update_changes` removes them for those who may not see owners."""
     if not records:
         return

@@ -12,7 +12,7 @@ from django.utils import timezone
 from resorption.core.db import searches_planned_for_their_words
 from resorption.settlements import filters, forms
 from resorption.settlements.access import access_site
-from resorption.settlements.views import detail
+from resorption.settlements.site_page import site_page_context
 from resorption.settlements.views import list as site_list
 
 # A national list is thousands of sites: the printout stops here and says so.
@@ -68,7 +68,7 @@ def print_site(request: HttpRequest, pk: int) -> HttpResponse:
     """One site on paper: the page's sections, read through the page's own context (same confidentiality), without
     its buttons and forms."""
     site = access_site(request.user, pk, shape="page")
-    context = detail.site_page_context(site, user=request.user)
+    context = site_page_context(site, user=request.user)
     context.update(
         {
             "can_remove_any_actor": False,
