@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""`/statistiques/`: the territorial statistics (see `stats.views` for the query string and the downloads)."""
+
+from django.urls import path
+
+from resorption.stats import views
 
 app_name = "stats"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.national, name="national"),
+    path("departements/<str:code>/", views.departement, name="departement"),
+]
