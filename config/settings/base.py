@@ -326,6 +326,8 @@ SCHEDULED_JOBS = {
     # sends only from Monday 07:00 to Wednesday 07:00, once per person and week (resorption/notifications/digest.py).
     "send_weekly_digests": {"task": "resorption.notifications.tasks_digest.send_weekly_digests", "daily_at": "07:00"},
     "send_action_reminders": {"task": "resorption.actions.tasks.send_action_reminders", "daily_at": "05:00"},  # §E.3
+    # Deletes site export files 24 hours after they were written; the rows stay as the export log (§H.4).
+    "sweep_site_exports": {"task": "resorption.exports.tasks.sweep_site_exports", "every": 60 * 60},
     # Fans out the notification events whose task failed or was lost (resorption/notifications/services.py).
     "fan_out_pending_notifications": {
         "task": "resorption.notifications.tasks.fan_out_pending_notifications",

@@ -6,13 +6,16 @@ from resorption.core.staticfiles import StaticFilesStorage
 
 @pytest.fixture
 def storage(tmp_path, settings):
-    """The production storage over a manifest collected in a temporary folder (our own files only: quick)."""
+    """The production storage over a manifest collected in a temporary folder (our own files only: quick; the PDF
+    sheet's stylesheet, which refers to DSFR's fonts, left out with them)."""
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "resorption.core.staticfiles.StaticFilesStorage"},
     }
-    call_command("collectstatic", "--noinput", verbosity=0, ignore_patterns=["dsfr", "django_htmx", "admin"])
+    call_command(
+        "collectstatic", "--noinput", verbosity=0, ignore_patterns=["dsfr", "django_htmx", "admin", "sheet.css"]
+    )
     return StaticFilesStorage()
 
 

@@ -123,6 +123,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
             # Who may not declare a site may still report one to the admins (§C.11).
             "can_declare_site": permissions.can_declare_site(user),
             "can_report_site": permissions.can_report_site(user),
+            "can_export": permissions.can_export_sites(user),
         },
     )
 
