@@ -107,3 +107,15 @@ def test_url_for_gives_what_reverse_gives_under_each_script_prefix():
     finally:
         set_script_prefix(before)
     assert url_for("settlements:detail", "pk", 8) == reverse("settlements:detail", kwargs={"pk": 8})
+
+
+def test_the_statistics_entry_is_in_the_menu_only_for_who_reads_the_statistics(client, db):
+    from resorption.accounts.enums import AdminRole, Role
+
+    link = f'href="{reverse("stats:national")}"'
+    client.force_login(UserFactory(role=Role.ASSOCIATION))
+    assert link not in client.get(reverse("dashboard:index")).content.decode()
+
+    client.force_login(UserFactory(admin_role=AdminRole.NATIONAL_ADMIN))
+    assert f"{link}>Données statistiques</a>" in client.get(reverse("dashboard:index")).content.decode()
+    assert f'{link} aria-current="page">Données statistiques</a>' in client.get(link[6:-1]).content.decode()
