@@ -31,10 +31,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
+from resorption.accounts import permissions
 from resorption.accounts.models import User
 from resorption.actions.journal import action_entry_post
 from resorption.actions.models import Action
 from resorption.demo import data as demo_data
+from resorption.exports.services import site_export_request
 from resorption.journal.services import journal_entry_post
 from resorption.journal.territorial import territorial_message_post
 from resorption.settlements.models import Site
@@ -426,6 +428,16 @@ def demo_world(django_capture_on_commit_callbacks) -> tuple[Site, Action]:
     return site, action
 
 
+def own_export_pages(user, capture) -> list[str]:
+    """An export's progress page and file are reached after the export form is sent: the crawl starts on those of
+    an export the person asked for (none for who may not export)."""
+    if not permissions.can_export_sites(user):
+        return []
+    with capture(execute=True):
+        export = site_export_request(user=user, query="statut=ouverts", sections=[], as_of=None)
+    return [f"/sites/export/{export.pk}/", f"/sites/export/{export.pk}/avancement/"]
+
+
 def test_no_server_error_and_nothing_written_whatever_the_input(django_capture_on_commit_callbacks):
     with_attachment, action_with_attachment = demo_world(django_capture_on_commit_callbacks)
     problems: list[str] = []
@@ -444,6 +456,7 @@ def test_no_server_error_and_nothing_written_whatever_the_input(django_capture_o
                 f"/actions/{action_with_attachment.pk}/journal/",
             ]
             start += [f"/sites/{closed.pk}/", f"/carte/sites/{closed.pk}/"] if closed else []
+            start += own_export_pages(user, django_capture_on_commit_callbacks)
         fuzzer = Fuzzer(role=role, client=client, done=done)
         for form in fuzzer.crawl(start):
             fuzzer.fuzz(form)

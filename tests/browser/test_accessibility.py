@@ -86,6 +86,7 @@ KEY_PAGES: dict[str | None, list[KeyPage]] = {
         KeyPage("mentions légales", "core:legal"),
         KeyPage("déclaration d'accessibilité", "core:accessibility"),
         KeyPage("données personnelles", "core:privacy"),
+        KeyPage("statistiques publiques", "public_stats:index"),
     ],
     "correspondant-33@demo.test": [
         KeyPage("tableau de bord", "dashboard:index"),
@@ -111,6 +112,10 @@ KEY_PAGES: dict[str | None, list[KeyPage]] = {
         KeyPage("fiche d'une structure de l'annuaire", "directory:organization", correspondent_organization),
         KeyPage("fiche d'une personne de l'annuaire", "directory:person", correspondent_account),
         KeyPage("historique des activités", "activity:index"),
+        KeyPage("statistiques nationales", "stats:national"),
+        KeyPage("statistiques d'un département", "stats:departement", lambda: {"code": "33"}),
+        KeyPage("export des sites", "exports:site_export"),
+        KeyPage("fiche PDF d'un site : choix des sections", "sheets:form", open_site),
     ],
     # An admin reads, under each journal message, who was notified of it; he updates the actions of his territory.
     "local-admin-33@demo.test": [
