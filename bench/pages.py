@@ -36,6 +36,8 @@ class Page:
             return self.path.format(site=rng.choice(fixture["sites"]))
         if "{action}" in self.path:
             return self.path.format(action=rng.choice(fixture["actions"]))
+        if "{departement}" in self.path:
+            return self.path.format(departement=fixture["busiest_departement"])
         return self.path
 
     @property
@@ -132,6 +134,34 @@ ACTIVITY_LOCAL = Page(
     "activity_local", "Activity feed `/activites/` (local operator)", "local", "/activites/", floor_bound=True
 )
 
+# Issue 12: the national statistics page (two dates, every département), the page of the département holding the most
+# sites (its summary at a date and its weekly evolution over the default month), the PDF sheet of a site with every
+# section. A national figure is computed within 2 s (issue 12 item 1); the sheet and the statistics are measured.
+STATS_NATIONAL = Page(
+    "stats_national",
+    "Statistics `/statistiques/` (national admin)",
+    "admin",
+    "/statistiques/",
+    target_server_ms=2000,
+)
+STATS_DEPARTEMENT = Page(
+    "stats_departement",
+    "Statistics of the busiest département `/statistiques/departements/<code>/`",
+    "admin",
+    "/statistiques/departements/{departement}/",
+    target_server_ms=2000,
+)
+SHEET_PDF = Page(
+    "sheet_pdf",
+    "PDF site sheet, every section `/sites/<id>/fiche.pdf`",
+    "admin",
+    "/sites/{site}/fiche.pdf?sections=acteurs&sections=actions&sections=historique&sections=justice",
+    target_server_ms=1000,
+)
+# The export of every open site (5,000) with every section, run as the task worker runs it (bench/export.py).
+EXPORT_TARGET_SECONDS = 10
+EXPORT_TARGET_MB = 300
+
 PAGES = [
     FLOOR,
     FLOOR_PAGE,
@@ -152,6 +182,9 @@ PAGES = [
     DIRECTORY,
     ACTIVITY,
     ACTIVITY_LOCAL,
+    STATS_NATIONAL,
+    STATS_DEPARTEMENT,
+    SHEET_PDF,
 ]
 BY_NAME = {page.name: page for page in PAGES}
 # The authenticated mix: what people's browsing looks like, site pages and lists first. Weights are shares of the

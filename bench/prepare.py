@@ -248,6 +248,18 @@ def profile(fixture: dict, output: Path) -> tuple[dict, dict]:
     return results, plans
 
 
+def busiest_departement() -> str:
+    """The département holding the most sites, open or closed (its statistics page reads the most versions)."""
+    from django.db.models import Count
+
+    return (
+        Site.objects.values("commune__departement_id")
+        .annotate(sites=Count("id"))
+        .order_by("-sites")
+        .values_list("commune__departement_id", flat=True)[0]
+    )
+
+
 def main() -> None:
     output = Path(sys.argv[1])
     output.mkdir(parents=True, exist_ok=True)
@@ -266,6 +278,7 @@ def main() -> None:
         "sites": site_sample(admin),
         "actions": action_sample(admin),
         "local_departement": local.organization.departement_id,
+        "busiest_departement": busiest_departement(),
         "counts": counts(),
     }
     (output / "fixture.json").write_text(json.dumps(fixture, indent=1))

@@ -145,7 +145,8 @@ printf '{"users": %s, "duration": "%s", "alone_duration": "%s", "workers": %s, "
   "$users" "$duration" "$alone_duration" "$workers" "$DATABASE_CONN_MAX_AGE" "$pin_used" "$server_prefix" \
   "$load_prefix" "${CACHE_URL:-(default)}" "${SESSION_STORE:-(default)}" >"$run_dir/settings.json"
 all_pages=(floor floor_page list_default list_local list_filtered list_closed list_search site_page history journal
-  notifications dashboard action_list action_page map map_data directory activity activity_local)
+  notifications dashboard action_list action_page map map_data directory activity activity_local stats_national
+  stats_departement sheet_pdf)
 small_pages=(floor_page list_default list_filtered list_closed site_page journal)
 
 if [ -n "$small_db" ]; then
@@ -185,6 +186,12 @@ if [ "${BENCH_PIN_COMPARE:-0}" = 1 ] && [ "$pin_used" != none ]; then
   stop_gunicorn
   pin_prefixes "$pin"
 fi
+
+# The 5,000-site export, in a process of its own (time and peak memory of what a task worker does), then the same
+# export as of a past date.
+echo "  Export of every open site with every section…"
+LOG_LEVEL=WARNING "$python" bench/export.py "$run_dir"
+LOG_LEVEL=WARNING "$python" bench/export.py "$run_dir" --as-of "$(date -d '1 year ago' +%F)"
 
 export BENCH_LOAD_AFTER="$(cut -d' ' -f1 /proc/loadavg)"
 "$python" bench/report.py "$run_dir" "$doc"
