@@ -565,21 +565,47 @@ def _create(spec: DemoSite, *, today: datetime.date, author: User | None) -> Sit
     site.full_clean(validate_constraints=False)
     if errors := constraint_errors(site):  # one query for the fifty check constraints
         raise ValidationError(errors)
+    # Dated in the history as in life, so that the statistics and the exports at a past date have a past: declared on
+    # its declaration day, and a closed site open until its closing day, closed from then on.
+    closing = {name: getattr(site, name) for name in CLOSING_FIELDS} if site.status == SiteStatus.CLOSED else None
+    if closing:
+        for name in CLOSING_FIELDS:
+            setattr(site, name, Site._meta.get_field(name).get_default())
+        site.status = SiteStatus.OPEN
+    site._history_date = _noon(site.declared_at)
     site.save()
     for name, owner_type in spec.owners:
         owner = SiteOwner(site=site, name=name, owner_type=owner_type)
         owner._history_user = author
+        owner._history_date = site._history_date
         owner.full_clean()
         owner.save()
+    if closing:
+        for name, value in closing.items():
+            setattr(site, name, value)
+        site.status = SiteStatus.CLOSED
+        site.version += 1
+        site._history_date = _noon(site.closed_at)
+        site.save()
     for solution, people, households, message in spec.orientations:
         orientation = ClosingOrientation(
             site=site, solution=solution, people_affected=people, households_affected=households, message=message
         )
         orientation._history_user = author
+        orientation._history_date = site._history_date
         orientation.full_clean()
         orientation.save()
     _record_declaration(site, author=author)
     return site
+
+
+# What closing a site sets (§C.6); a demo site declared closed is written open first.
+CLOSING_FIELDS = ("closed_at", "closing_cause", "closed_with_solutions", "closing_context")
+
+
+def _noon(day: datetime.date) -> datetime.datetime:
+    """Noon of that day in Paris, or now if that is still to come: the moment a demo version is dated."""
+    return min(timezone.make_aware(datetime.datetime.combine(day, datetime.time(12))), timezone.now())
 
 
 def _record_declaration(site: Site, *, author: User | None) -> None:

@@ -96,3 +96,18 @@ def test_demo_journal_is_posted_once_and_its_targeted_message_stays_with_its_aud
     intervener = User.objects.get(email="intervenant-33@demo.test")
     assert targeted not in set(JournalEntry.objects.alive().readable_by(intervener))
     assert JournalEntry.objects.filter(kind=EntryKind.HEALTH).exists()
+
+
+def test_demo_sites_have_a_dated_past_for_the_statistics_and_past_exports(demo_world):
+    import datetime
+
+    from resorption.settlements.snapshots import closed_at, end_of_day, open_at
+
+    closed = Site.objects.filter(status=SiteStatus.CLOSED).order_by("closed_at").first()
+    before_closing = end_of_day(closed.closed_at - datetime.timedelta(days=1))
+    after_closing = end_of_day(closed.closed_at)
+    assert open_at(before_closing).filter(id=closed.pk).exists()
+    assert closed_at(after_closing).filter(id=closed.pk).exists()
+    earliest = Site.objects.order_by("declared_at").first()
+    assert not open_at(end_of_day(earliest.declared_at - datetime.timedelta(days=1))).exists()
+    assert open_at(end_of_day(earliest.declared_at)).filter(id=earliest.pk).exists()
