@@ -9,11 +9,13 @@ justice access is local carries no procedure of the other sites.
 """
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from resorption.accounts import permissions
+from resorption.core.xlsx_stream import DATE, DATETIME
 from resorption.exports.enums import ExportOption
 from resorption.settlements import living_conditions
 from resorption.settlements.confidential import JUSTICE_FIELDS
@@ -25,8 +27,6 @@ from resorption.settlements.enums import (
 )
 from resorption.settlements.models import Site
 
-DATE = "dd/mm/yyyy"
-DATETIME = "dd/mm/yyyy hh:mm"
 # Excel refuses more characters in one cell.
 CELL_MAX_CHARS = 32_000
 # The latest messages of each site written in the file (with how many the user may read in all).
@@ -38,6 +38,7 @@ STATUS_LABELS = {
     LivingConditionStatus.BAD: "Non",
     LivingConditionStatus.UNKNOWN: "Inconnu",
 }
+THEME_LABELS = {value: str(label) for value, label in SiteActorTheme.choices}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,17 @@ class ExportMessage:
     body: str
 
 
+@dataclass(frozen=True)
+class ExportActor:
+    """A site actor (« intervenant ») as the export writes him: his name, his organisation, his themes."""
+
+    name: str
+    organization_id: int
+    organization: str
+    themes: list[str]
+    other_theme: str
+
+
 @dataclass
 class ExportRow:
     """One site of the export, as it stood at the export's moment, with its batch's related data."""
@@ -56,7 +68,7 @@ class ExportRow:
     site: Any  # a historical site row (`Site.history.model`)
     owners: list = field(default_factory=list)  # historical owner rows in force then
     orientations: list = field(default_factory=list)  # historical orientation rows in force then
-    actors: list = field(default_factory=list)  # SiteActor with user and organisation
+    actors: list = field(default_factory=list)  # ExportActor, in the order they joined the site
     entries: list = field(default_factory=list)  # the latest ExportMessage the requester reads, oldest first
     message_count: int = 0  # all the messages he reads on the site
     justice_visible: bool = False
@@ -72,6 +84,9 @@ class ExportRow:
 
 @dataclass(frozen=True)
 class Column:
+    """A column of the file: its title, its value for a row, and how it shows (`number_format`: `DATE` or
+    `DATETIME` of `core.xlsx_stream`, the formats its writer knows)."""
+
     title: str
     value: Callable[[ExportRow], Any]
     width: int = 18
@@ -97,6 +112,7 @@ def yes_no(value: bool | None) -> str:
     return "Oui" if value else "Non"
 
 
+@functools.cache
 def _label(name: str) -> str:
     model_field: Any = Site._meta.get_field(name)
     return str(model_field.verbose_name)
@@ -181,23 +197,23 @@ def _actors(row: ExportRow) -> str:
     lines = []
     for actor in row.actors:
         themes = ", ".join(_theme_labels(actor))
-        lines.append(f"{actor.user.full_name} ({actor.user.organization.name}){' : ' + themes if themes else ''}")
+        lines.append(f"{actor.name} ({actor.organization}){' : ' + themes if themes else ''}")
     return _text("\n".join(lines))
 
 
-def _theme_labels(actor) -> list[str]:
+def _theme_labels(actor: ExportActor) -> list[str]:
     labels = []
     for value in actor.themes:
         if value == SiteActorTheme.OTHER and actor.other_theme:
             labels.append(actor.other_theme)
-        elif value in SiteActorTheme.values:
-            labels.append(str(SiteActorTheme(value).label))
+        elif value in THEME_LABELS:
+            labels.append(THEME_LABELS[value])
     return labels
 
 
 def _own_organization_acts(row: ExportRow) -> str:
     organization = row.requester_organization_id
-    return yes_no(any(actor.user.organization_id == organization for actor in row.actors))
+    return yes_no(any(actor.organization_id == organization for actor in row.actors))
 
 
 def _comments(row: ExportRow) -> str:

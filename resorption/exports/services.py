@@ -4,8 +4,8 @@
 the public statistics page) and queues `tasks.run_site_export` after commit. `site_export_run` selects the sites —
 the list's selection for the same query string, among those the requester may export — reads each one's version in
 force at the export's moment (now, or the end of the chosen day: figures are computed one way), and writes the xlsx
-with openpyxl's write-only workbook, 500 sites at a time: owners, orientations, actors and journal messages are read
-per batch, so memory and the number of queries per batch stay flat whatever the number of sites.
+with `core.xlsx_stream`'s streaming writer, 500 sites at a time: owners, orientations, actors and journal messages
+are read per batch, so memory and the number of queries per batch stay flat whatever the number of sites.
 """
 
 import datetime
@@ -22,13 +22,10 @@ from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 
 from resorption.accounts import permissions
 from resorption.accounts.models import User
-from resorption.core.xlsx import cell
+from resorption.core import xlsx_stream
 from resorption.exports import exports
 from resorption.exports.enums import ExportOption, ExportStatus
 from resorption.exports.models import SiteExport
@@ -37,6 +34,7 @@ from resorption.settlements import filters, forms, living_conditions
 from resorption.settlements.enums import LivingConditionSection, SiteStatus
 from resorption.settlements.models import ClosingOrientation, Site, SiteActor, SiteOwner
 from resorption.settlements.snapshots import end_of_day, versions_in_force
+from resorption.territories.models import Commune
 
 logger = logging.getLogger("resorption.exports")
 
@@ -45,8 +43,8 @@ BATCH_SIZE = 500
 EARLIEST_DATE = datetime.date(2019, 1, 1)
 KEEP_FILES = datetime.timedelta(hours=24)
 SHEET_TITLE = "Sites"
-# openpyxl reads a text starting with "=" as a formula (and "-", "+", "@" are formulas to spreadsheets).
-FORMULA_STARTS = ("=", "+", "-", "@")
+# Section titles, then column titles, stay in view when scrolling.
+HEADER_ROWS = 2
 NO_RIGHT = "Vous n'avez pas le droit d'exporter des sites."
 # Filters of the list that read what a site's versions do not keep, applied otherwise at a past date (see
 # `_versions_at`): the search words (`search_text`), the derived living-condition statuses, the actors.
@@ -245,21 +243,20 @@ def _write(export: SiteExport) -> None:
     SiteExport.objects.filter(pk=export.pk).update(total=len(history_ids))
     sections = exports.sections_for(user, options=export.sections, closed=export.closed)
     columns = exports.columns_of(sections)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    sheet.freeze_panes = "A3"
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.append(_section_titles(sheet, sections))
-    sheet.append([cell(sheet, column.title, bold=True) for column in columns])
-    done = 0
-    for batch in _chunks(history_ids, BATCH_SIZE):
-        for row in _batch_rows(batch, user=user, moment=moment, sections=sections):
-            sheet.append([_cell(sheet, column, column.value(row)) for column in columns])
-        done += len(batch)
-        SiteExport.objects.filter(pk=export.pk).update(done=done)
+    values = [column.value for column in columns]
+    communes: dict[str, Commune] = {}
     with tempfile.TemporaryFile() as output:
-        workbook.save(output)
+        with xlsx_stream.SheetWriter(
+            output, title=SHEET_TITLE, columns=_sheet_columns(columns), frozen_rows=HEADER_ROWS
+        ) as sheet:
+            sheet.append(_section_titles(sections), bold=True)
+            sheet.append([column.title for column in columns], bold=True)
+            done = 0
+            for batch in _chunks(history_ids, BATCH_SIZE):
+                for row in _batch_rows(batch, user=user, moment=moment, sections=sections, communes=communes):
+                    sheet.append([value(row) for value in values])
+                done += len(batch)
+                SiteExport.objects.filter(pk=export.pk).update(done=done)
         output.seek(0)
         export.file.save(_filename(export), File(output), save=False)
     SiteExport.objects.filter(pk=export.pk).update(
@@ -267,26 +264,16 @@ def _write(export: SiteExport) -> None:
     )
 
 
-def _cell(sheet, column: exports.Column, value):
-    """The value as `core.xlsx.cell` writes it when it needs a cell of its own — text that could read as a formula
-    or holds characters xlsx refuses, a date, text on several lines — else the value itself: styling every cell of
-    a national export cost more than writing it."""
-    if value is None or isinstance(value, int | float):
-        return value
-    if isinstance(value, str):
-        if "\n" in value:
-            return cell(sheet, value, wrap=True)
-        if value[:1] in FORMULA_STARTS or ILLEGAL_CHARACTERS_RE.search(value):
-            return cell(sheet, value)
-        return value
-    return cell(sheet, value, number_format=column.number_format)
+def _sheet_columns(columns: list[exports.Column]) -> list[xlsx_stream.Column]:
+    """How the file shows each column: its width, its dates' format, whether its text wraps."""
+    return [xlsx_stream.Column(column.width, column.number_format, column.wrap) for column in columns]
 
 
-def _section_titles(sheet, sections: list[exports.Section]) -> list:
+def _section_titles(sections: list[exports.Section]) -> list:
     """The first header row: each section's title above its first column."""
-    titles = []
+    titles: list = []
     for section in sections:
-        titles += [cell(sheet, section.title, bold=True)] + [None] * (len(section.columns) - 1)
+        titles += [section.title] + [None] * (len(section.columns) - 1)
     return titles
 
 
@@ -303,17 +290,21 @@ def _chunks(values: list, size: int) -> Iterator[list]:
 
 
 def _batch_rows(
-    history_ids: list, *, user: User, moment: datetime.datetime, sections: list[exports.Section]
+    history_ids: list,
+    *,
+    user: User,
+    moment: datetime.datetime,
+    sections: list[exports.Section],
+    communes: dict[str, Commune],
 ) -> list[exports.ExportRow]:
     """The rows of one batch of versions, in the given order, with what their sections need: a fixed number of
-    queries per batch."""
+    queries per batch. `communes` keeps the communes read by the batches before (with département and EPCI): a
+    commune's sites are spread over the batches."""
     keys = {section.key for section in sections}
     versions = {
-        version.history_id: version
-        for version in Site.history.model.objects.filter(history_id__in=history_ids).select_related(
-            "commune__departement", "commune__epci"
-        )
+        version.history_id: version for version in Site.history.model.objects.filter(history_id__in=history_ids)
     }
+    _attach_communes(versions.values(), communes)
     site_ids = [version.id for version in versions.values()]
     rows = {
         version.id: exports.ExportRow(site=version, requester_organization_id=user.organization_id)
@@ -331,15 +322,47 @@ def _batch_rows(
         for site_id in _covered(user, "shantytown_justice.access", site_ids):
             rows[site_id].justice_visible = True
     if "actors" in keys:
-        actors = SiteActor.objects.filter(site_id__in=site_ids, created_at__lt=moment).select_related(
-            "user__organization"
-        )
-        for actor in actors.order_by("created_at", "pk"):
-            rows[actor.site_id].actors.append(actor)
+        _add_actors(rows, site_ids=site_ids, moment=moment)
     if "comments" in keys:
         # The one rule of who reads which message (§A.6): a targeted message reaches only its audience.
         _add_messages(rows, user=user, site_ids=site_ids, moment=moment)
     return [rows[versions[history_id].id] for history_id in history_ids if history_id in versions]
+
+
+def _attach_communes(versions: Iterable, communes: dict[str, Commune]) -> None:
+    """Gives each version its commune, read once per export: joining the communes to the versions cost more than
+    the versions themselves."""
+    missing = {version.commune_id for version in versions} - communes.keys()
+    if missing:
+        communes.update(
+            (commune.pk, commune)
+            for commune in Commune.objects.filter(pk__in=missing).select_related("departement", "epci")
+        )
+    for version in versions:
+        if version.commune_id in communes:
+            version.commune = communes[version.commune_id]
+
+
+def _add_actors(rows: dict, *, site_ids: list[int], moment: datetime.datetime) -> None:
+    """Each site's actors (« intervenants ») who had joined it by `moment`, in the order they joined, read as plain
+    values."""
+    actors = (
+        SiteActor.objects.filter(site_id__in=site_ids, created_at__lt=moment)
+        .order_by("created_at", "pk")
+        .values_list(
+            "site_id",
+            "user__first_name",
+            "user__last_name",
+            "user__organization_id",
+            "user__organization__name",
+            "themes",
+            "other_theme",
+        )
+    )
+    for site_id, first_name, last_name, organization_id, organization, themes, other_theme in actors:
+        rows[site_id].actors.append(
+            exports.ExportActor(f"{first_name} {last_name}", organization_id, organization, themes, other_theme)
+        )
 
 
 def _add_messages(rows: dict, *, user: User, site_ids: list[int], moment: datetime.datetime) -> None:

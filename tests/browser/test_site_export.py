@@ -59,8 +59,9 @@ def test_the_correspondent_exports_the_filtered_list_with_every_section(page: Pa
     path = tmp_path / "export.xlsx"
     download_info.value.save_as(path)
 
-    sheet = load_workbook(path, read_only=True).active
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    workbook = load_workbook(path, read_only=True)
+    rows = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
+    workbook.close()  # a read-only workbook keeps its file open until closed
     assert "Procédure judiciaire ou administrative" in rows[0]
     assert "Propriétaire(s)" in rows[1] and "Derniers messages (5 au plus)" in rows[1]
     addresses = [row[rows[1].index("Adresse")] for row in rows[2:]]
