@@ -341,22 +341,7 @@ LIVING_CONDITIONS = Section(
     "Conditions de vie",
     (
         _status(LivingConditionSection.WATER),
-        *(
-            _field(name)
-            for name in (
-                "water_access_type",
-                "water_access_type_details",
-                "water_access_is_public",
-                "water_access_is_continuous",
-                "water_access_is_continuous_details",
-                "water_access_is_local",
-                "water_access_is_close",
-                "water_access_is_unequal",
-                "water_access_is_unequal_details",
-                "water_access_has_stagnant_water",
-                "water_access_comments",
-            )
-        ),
+        *(_field(name) for name in living_conditions.WATER_FIELDS),
         _status(LivingConditionSection.SANITARY),
         _field("sanitary_open_air_defecation"),
         _field("sanitary_working_toilets"),

@@ -17,6 +17,20 @@ from resorption.settlements.enums import ElectricityAccessType, LivingConditionS
 from resorption.settlements.enums import WaterAccessType as Water
 
 Status = LivingConditionStatus
+# The water section's answers, in the order the form asks them (the site form and the export list them so).
+WATER_FIELDS = (
+    "water_access_type",
+    "water_access_type_details",
+    "water_access_is_public",
+    "water_access_is_continuous",
+    "water_access_is_continuous_details",
+    "water_access_is_local",
+    "water_access_is_close",
+    "water_access_is_unequal",
+    "water_access_is_unequal_details",
+    "water_access_has_stagnant_water",
+    "water_access_comments",
+)
 GOOD, TO_IMPROVE, BAD, UNKNOWN = Status.GOOD, Status.TO_IMPROVE, Status.BAD, Status.UNKNOWN
 
 

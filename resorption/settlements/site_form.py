@@ -29,6 +29,7 @@ from dsfr.widgets import InlineRadioSelect
 
 from resorption.accounts import permissions
 from resorption.core.forms import ID_MAX, BaseForm, BoundedDateField, CountField, IdField, YearField
+from resorption.settlements import living_conditions
 from resorption.settlements.confidential import JUSTICE_FIELDS
 from resorption.settlements.enums import (
     DEPARTEMENTS_WITH_PREPARATORY_PHASES,
@@ -228,19 +229,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         (
             Part(
                 "Eau",
-                (
-                    "water_access_type",
-                    "water_access_type_details",
-                    "water_access_is_public",
-                    "water_access_is_continuous",
-                    "water_access_is_continuous_details",
-                    "water_access_is_local",
-                    "water_access_is_close",
-                    "water_access_is_unequal",
-                    "water_access_is_unequal_details",
-                    "water_access_has_stagnant_water",
-                    "water_access_comments",
-                ),
+                living_conditions.WATER_FIELDS,
             ),
             Part(
                 "Toilettes",
