@@ -33,6 +33,25 @@ TARGETED_ACTION_BODY = "Point budgétaire réservé au pilote."
 
 @pytest.fixture
 def places(db):
+    return make_places()
+
+
+@pytest.fixture
+def people(places):
+    return make_people(places)
+
+
+@pytest.fixture
+def sites(places):
+    return make_sites(places)
+
+
+@pytest.fixture
+def scenario(places, people, sites):
+    return make_scenario(places, people, sites)
+
+
+def make_places() -> SimpleNamespace:
     gironde = DepartementFactory()
     metropole = EpciFactory(departements=[gironde])
     haute_garonne = DepartementFactory(
@@ -49,8 +68,7 @@ def places(db):
     )
 
 
-@pytest.fixture
-def people(places):
+def make_people(places) -> SimpleNamespace:
     def person(last_name, **kwargs):
         kwargs.setdefault("organization", OrganizationFactory(name=f"Structure {last_name}"))
         return UserFactory(first_name="Camille", last_name=last_name, **kwargs)
@@ -72,8 +90,7 @@ def people(places):
     )
 
 
-@pytest.fixture
-def sites(places):
+def make_sites(places) -> SimpleNamespace:
     return SimpleNamespace(
         bordeaux=SiteFactory(commune=places.bordeaux, address="1 quai de Brazza 33100 Bordeaux"),
         libourne=SiteFactory(commune=places.libourne, address="2 rue du Port 33500 Libourne"),
@@ -123,8 +140,7 @@ def activate(person, *, admin):
     return user_activate(token=access.token, password=PASSWORD, accept_charter=True)
 
 
-@pytest.fixture
-def scenario(places, people, sites):
+def make_scenario(places, people, sites) -> SimpleNamespace:
     """One event of each kind and each audience, in this order (the newest last):
 
     - the correspondent declares a site in Bordeaux, and one in Toulouse;

@@ -1,8 +1,12 @@
 """The activity feed `/activites/` (issue 11 item 6, reference §F.2): what each person sees of the scenario of
-conftest.py, the filters, « Charger plus », hostile input and its query budget."""
+conftest.py, the filters, hostile input and its query budget. « Charger plus »: test_feed_paging.py.
+
+The scenario is written once for the module (`world`): each test reads it, and what a test writes is rolled back
+with its savepoint."""
 
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -12,6 +16,7 @@ from django.utils import timezone
 
 from resorption.accounts.enums import UserStatus
 from resorption.accounts.models import User
+from resorption.actions.models import Action
 from resorption.actions.services import action_finances_update
 from resorption.activity.selectors import (
     ACTION_MESSAGE,
@@ -26,7 +31,6 @@ from resorption.activity.selectors import (
 )
 from resorption.notifications.models import NotificationEvent
 from resorption.settlements import history
-from resorption.settlements.models import Site
 from tests.accounts.factories import InterventionAreaFactory
 from tests.activity.conftest import (
     BAILIFF,
@@ -35,11 +39,44 @@ from tests.activity.conftest import (
     TARGETED_ACTION_BODY,
     TARGETED_BODY,
     declare,
+    make_people,
+    make_places,
+    make_scenario,
+    make_sites,
 )
+from tests.db import rolled_back_afterwards
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("activity:index")
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with rolled_back_afterwards(django_db_blocker):
+        places = make_places()
+        people, sites = make_people(places), make_sites(places)
+        yield SimpleNamespace(places=places, people=people, sites=sites, scenario=make_scenario(places, people, sites))
+
+
+@pytest.fixture
+def places(world):
+    return world.places
+
+
+@pytest.fixture
+def people(world):
+    return world.people
+
+
+@pytest.fixture
+def sites(world):
+    return world.sites
+
+
+@pytest.fixture
+def scenario(world):
+    return world.scenario
 
 
 def feed(client, user, query=None, **headers):
@@ -200,11 +237,11 @@ def test_an_action_message_follows_the_action_journal_rule(client, scenario, peo
 
 def test_a_change_of_an_actions_finances_is_never_in_the_feed(client, scenario, people):
     before = NotificationEvent.objects.count()
-    scenario.action.refresh_from_db()
+    action = Action.objects.get(pk=scenario.action.pk)
     action_finances_update(
-        action_id=scenario.action.pk,
+        action_id=action.pk,
         author=scenario.pilot,
-        expected_version=scenario.action.version,
+        expected_version=action.version,
         rows=[{"year": 2025, "finance_type": "dedie", "amount": Decimal("73519"), "real_amount": Decimal(0)}],
     )
 
@@ -217,9 +254,10 @@ def test_a_newcomer_is_shown_to_everyone_until_his_account_is_anonymised(client,
     joined = "Nina Nouvelle de Association Nouvelle a rejoint la plateforme"
     assert joined in subjects(activities(client, people.toulouse_operator))
 
-    scenario.newcomer.status = UserStatus.INACTIVE
-    scenario.newcomer.anonymized_at = timezone.now()
-    scenario.newcomer.save()
+    newcomer = User.objects.get(pk=scenario.newcomer.pk)
+    newcomer.status = UserStatus.INACTIVE
+    newcomer.anonymized_at = timezone.now()
+    newcomer.save()
 
     assert count(activities(client, people.national_admin), NEW_USER) == 0
 
@@ -300,66 +338,6 @@ def test_the_filter_panel_shows_the_values_of_each_request_though_kept_rendered(
         assert [option.split('"')[1] for option in selected] == [location]
         ticked = [box for box in page.split("<input ") if 'name="type"' in box and " checked" in box.split(">")[0]]
         assert len(ticked) == (len(kinds) or 6)
-
-
-# « Charger plus » ----------------------------------------------------------------------------------------------------
-
-
-def _many_declarations(site: Site, number: int) -> list[int]:
-    """`number` declarations of the site, three of them at each moment: the order then rests on the id."""
-    start = timezone.now() - datetime.timedelta(days=1)
-    events = NotificationEvent.objects.bulk_create(
-        NotificationEvent(
-            kind="site_declared",
-            object_id=site.pk,
-            site=site,
-            commune_id=site.commune_id,
-            departement_id="33",
-            created_at=start + datetime.timedelta(seconds=n // 3),
-        )
-        for n in range(number)
-    )
-    return [event.pk for event in sorted(events, key=lambda event: (event.created_at, event.pk), reverse=True)]
-
-
-def test_load_more_returns_the_next_items_without_repeats_or_gaps(client, people, sites):
-    expected = _many_declarations(sites.bordeaux, 45)
-
-    shown, url, pages = [], URL, 0
-    client.force_login(people.operator)
-    while url:
-        response = client.get(url)
-        assert response.status_code == 200
-        shown += [item.event_id for item in response.context["page"].activities]
-        url, pages = response.context["more_url"], pages + 1
-
-    assert shown == expected
-    assert pages == 3
-
-
-def test_load_more_with_htmx_appends_the_next_items_and_replaces_its_link(client, people, sites):
-    _many_declarations(sites.bordeaux, 25)
-    first = feed(client, people.operator)
-    more_url = first.context["more_url"]
-    assert f'href="{more_url.replace("&", "&amp;")}"' in first.content.decode()
-    assert "Charger plus d’activités" in first.content.decode()
-
-    response = client.get(more_url, headers={"HX-Request": "true"})
-
-    page = response.content.decode()
-    assert "<html" not in page and page.count("<li class=") == 5
-    assert '<div id="charger-plus" hx-swap-oob="true">' in page and "Charger plus" not in page
-    assert "HX-Request" in response["Vary"]
-
-
-def test_load_more_without_javascript_opens_the_next_items_with_the_filters(client, people, sites):
-    _many_declarations(sites.bordeaux, 25)
-    first = feed(client, people.operator, {"type": "sites-declares", "localisation": "33"})
-
-    assert "type=sites-declares" in first.context["more_url"] and "localisation=33" in first.context["more_url"]
-    response = client.get(first.context["more_url"])
-    assert len(response.context["page"].activities) == 5
-    assert "Revenir aux activités les plus récentes" in response.content.decode()
 
 
 # Bad input -----------------------------------------------------------------------------------------------------------
