@@ -21,6 +21,7 @@ from tests.accounts.factories import (
     PermissionOverrideFactory,
     UserFactory,
 )
+from tests.db import rolled_back_afterwards
 from tests.settlements.factories import SiteFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory, RegionFactory
 
@@ -134,9 +135,15 @@ def expected(key, role, *, area_kind, place, with_option):
     return scope == "L" and inside
 
 
-@pytest.fixture
-def world():
-    """Two régions, three départements, an EPCI, and communes including Paris and its arrondissements."""
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Two régions, three départements, an EPCI, and communes including Paris and its arrondissements: written once
+    for the module; what each test writes is rolled back with its savepoint."""
+    with rolled_back_afterwards(django_db_blocker):
+        yield _places()
+
+
+def _places() -> SimpleNamespace:
     aquitaine = RegionFactory(code="75", name="Nouvelle-Aquitaine")
     idf = RegionFactory(code="11", name="Île-de-France")
     gironde = DepartementFactory(code="33", name="Gironde", region=aquitaine)

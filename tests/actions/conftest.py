@@ -10,6 +10,10 @@ from tests.territories.factories import DepartementFactory, RegionFactory
 
 @pytest.fixture
 def world(db):
+    return make_world()
+
+
+def make_world() -> SimpleNamespace:
     """People of each kind and four actions (see test_permissions_matrix.py for who they are)."""
     gironde = DepartementFactory()
     haute_garonne = DepartementFactory(

@@ -12,16 +12,26 @@ finances of every action he reads.
 
 The actions (tests/actions/conftest.py): `own` (Gironde, piloted by the partner's organisation, operated by the
 operator's), `same` (Gironde, other organisations), `far` (Haute-Garonne, other organisations), `far_own`
-(Haute-Garonne, piloted and operated like `own`).
+(Haute-Garonne, piloted and operated like `own`), written once for the module: each test reads them, and what a test
+writes is rolled back with its savepoint.
 """
 
 import pytest
 from django.urls import reverse
 
 from tests.accounts.helpers import text
+from tests.actions.conftest import make_world
 from tests.actions.factories import ActionFinanceFactory
+from tests.db import rolled_back_afterwards
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with rolled_back_afterwards(django_db_blocker):
+        yield make_world()
+
 
 ACTIONS = ["own", "same", "far", "far_own"]
 # person → status of the action page, for own / same / far / far_own
