@@ -10,6 +10,9 @@ Each run is `wrk -t1 -c<users> -d<duration> --timeout 30s`, closed loop (no thin
 flight). The load tool's command prefix (`BENCH_LOAD_PREFIX`, e.g. `taskset -c 0 nice -n 10`) pins it apart from the
 server (scripts/bench.sh chooses it).
 
+After each run the server is left to finish what wrk sent before it stopped (`settle`): 10 users on a page of 4 s
+(the PDF sheet) leave about 20 s of queued work, which the next run would otherwise measure as its own.
+
 Usage: python bench/load.py RUN_DIR NAME[:USERS[:DURATION]]… (NAME is a page of bench/pages.py, `mix`, or a page
 with a suffix after `@` for a second measurement, e.g. `floor_page@end`). Needs BENCH_FIXTURE and BENCH_PORT.
 """
@@ -21,6 +24,9 @@ import resource
 import shlex
 import subprocess
 import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,6 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import pages  # noqa: E402
 
 MIX_REQUESTS = 3000
+# `settle`: the server is idle when every worker answers /healthz (4 ms alone) within this time…
+IDLE_MS = 50
+# … this many times in a row, waiting this long at most.
+IDLE_ROUNDS = 3
+SETTLE_TIMEOUT_S = 180
 SCRIPT = Path(__file__).resolve().parent / "wrk.lua"
 
 
@@ -93,11 +104,32 @@ def run(run_dir: Path, label: str, users: int, duration: str, fixture: dict, por
     return result
 
 
+def settle(port: str, workers: int) -> float:
+    """Wait until the server has answered every request sent before: `workers` concurrent /healthz requests, each
+    answered within `IDLE_MS`, `IDLE_ROUNDS` times in a row (a request queued behind a slow one waits for it).
+    Returns the seconds waited."""
+    url = f"http://127.0.0.1:{port}/healthz"
+
+    def answer_ms(_) -> float:
+        started = time.perf_counter()
+        with urllib.request.urlopen(url, timeout=SETTLE_TIMEOUT_S) as response:
+            response.read()
+        return (time.perf_counter() - started) * 1000
+
+    started, quiet = time.monotonic(), 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        while quiet < IDLE_ROUNDS and time.monotonic() - started < SETTLE_TIMEOUT_S:
+            quiet = quiet + 1 if max(pool.map(answer_ms, range(workers))) < IDLE_MS else 0
+            time.sleep(0.05)
+    return time.monotonic() - started
+
+
 def main() -> None:
     run_dir = Path(sys.argv[1])
     run_dir.mkdir(parents=True, exist_ok=True)
     fixture = json.loads(Path(os.environ["BENCH_FIXTURE"]).read_text())
     port = os.environ["BENCH_PORT"]
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
     for spec in sys.argv[2:]:
         parts = spec.split(":")
         label, users, duration = parts + ["", "10", "15s"][len(parts) :]
@@ -107,6 +139,8 @@ def main() -> None:
             f"p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, {result['rps']:.1f} req/s",
             flush=True,
         )
+        if (waited := settle(port, workers)) > 1:
+            print(f"  (the server finished the requests of {label} {waited:.0f} s after it)", flush=True)
 
 
 if __name__ == "__main__":

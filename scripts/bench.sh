@@ -77,6 +77,7 @@ export ALLOWED_HOSTS=127.0.0.1 BASE_URL="http://127.0.0.1:$port"
 export DATABASE_CONN_MAX_AGE="${BENCH_CONN_MAX_AGE:-600}"
 export LOG_LEVEL="${BENCH_LOG_LEVEL:-INFO}"
 export BENCH_PORT="$port"
+export BENCH_WORKERS="$workers"
 
 gunicorn_pid=""
 stop_gunicorn() {
