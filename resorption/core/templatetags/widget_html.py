@@ -7,8 +7,8 @@ same way; tests/core/test_widget_html.py renders every case through both and com
 """
 
 from django import template
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
 register = template.Library()
 
@@ -25,7 +25,7 @@ def attrs_html(attrs: dict) -> str:
 
 def _text(value) -> str:
     """`{{ value|stringformat:'s' }}`: the value as text, escaped unless it was already safe."""
-    return conditional_escape(value if isinstance(value, SafeString) else str(value))
+    return value if isinstance(value, SafeData) else escape(str(value))
 
 
 @register.simple_tag
